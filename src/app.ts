@@ -12,15 +12,16 @@ import sessionPlugin from './plugins/session.js';
 import busPlugin from './plugins/bus.js';
 import metricsPlugin from './plugins/metrics.js';
 import discussPlugin from './plugins/discuss.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
 import mailRoutes from './plugins/mail-routes.js';
 import livechatRoutes from './livechat/routes.js';
+import chatbotRoutes from './livechat/chatbot-routes.js';
 import busRoutes from './bus/routes.js';
 import websocketRoutes, { type WebsocketOptions } from './bus/websocket.js';
 import odooRoutes from './rpc/routes.js';
+import xmlrpcRoutes from './rpc/xmlrpc.js';
 import odooAssets from './plugins/odoo-assets.js';
 import widgetRoutes from './livechat/widget.js';
-
-const MAX_CONTENT_LENGTH = 128 * 1024 * 1024;
 
 export interface BuildOptions {
   /** An already open database (tests share one); otherwise one is opened from the config and closed with the app. */
@@ -49,13 +50,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       level: config.logLevel,
       redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-openerp-session-id"]'],
     },
-    bodyLimit: MAX_CONTENT_LENGTH,
+    bodyLimit: config.requestBodyMaxBytes,
     return503OnClosing: true,
+    trustProxy: config.trustProxy,
   });
 
   // Odoo routes read raw bodies themselves (JSON-RPC, XML-RPC, forms), so every type arrives as text.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_CONTENT_LENGTH }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.requestBodyMaxBytes }, (_req, body, done) => done(null, body));
 
   app.addHook('onSend', async (_req, reply) => { reply.header('X-Content-Type-Options', 'nosniff'); });
   app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_PAGE));
@@ -70,15 +72,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(cookie);
   await app.register(dbPlugin, { database, registry, closeOnShutdown: !options.database });
   await app.register(sessionPlugin, { secret: () => secret, maxInactivitySeconds: config.sessionMaxInactivitySeconds });
+  await app.register(rateLimitPlugin, {
+    sessionsPerMinute: config.rateLimitSessionsPerMinute, messagesPerMinute: config.rateLimitMessagesPerMinute,
+    messageBodyMaxBytes: config.messageBodyMaxBytes,
+    loginCooldownAfter: config.loginCooldownAfter, loginCooldownSeconds: config.loginCooldownSeconds,
+  });
   await app.register(busPlugin, { config });
   await app.register(discussPlugin);
   await app.register(mailRoutes);
   await app.register(livechatRoutes);
+  await app.register(chatbotRoutes);
   await app.register(widgetRoutes);
   await app.register(odooAssets, { baseUrl: config.odooAssetsUrl });
   await app.register(odooRoutes, { config });
+  await app.register(xmlrpcRoutes, { config });
   await app.register(busRoutes);
-  await app.register(websocketRoutes, { websocket: options.websocket });
+  await app.register(websocketRoutes, {
+    websocket: {
+      maxFrameBytes: config.websocketMaxFrameBytes, rateLimitBurst: config.websocketRateLimitBurst,
+      rateLimitDelayMs: config.websocketRateLimitDelayMs, ...options.websocket,
+    },
+  });
   await app.register(metricsPlugin, { token: config.metricsToken });
   return app;
 }

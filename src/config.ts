@@ -27,6 +27,22 @@ export interface Config {
    * forwarded to; unset, those routes answer 404.
    */
   readonly odooAssetsUrl: string | undefined;
+  /** Take the client address from X-Forwarded-For (behind a proxy): rate limits and login throttling key on it. */
+  readonly trustProxy: boolean;
+  /** Largest request body accepted (413 above). */
+  readonly requestBodyMaxBytes: number;
+  /** Abuse limits (0 = off): live chat sessions created per client address, messages per guest, per minute. */
+  readonly rateLimitSessionsPerMinute: number;
+  readonly rateLimitMessagesPerMinute: number;
+  /** Largest message body posted, in UTF-8 bytes (0 = no limit). */
+  readonly messageBodyMaxBytes: number;
+  /** Login throttling (Odoo's base.login_cooldown_after / _duration): refuse after N wrong passwords for S seconds (N 0 = off). */
+  readonly loginCooldownAfter: number;
+  readonly loginCooldownSeconds: number;
+  /** Websocket limits: frame size (close 1009 above) and frame rate (burst, then one per delay; close 1013). */
+  readonly websocketMaxFrameBytes: number;
+  readonly websocketRateLimitBurst: number;
+  readonly websocketRateLimitDelayMs: number;
 }
 
 const schema = JSON.parse(readFileSync(new URL('../schemas/env.json', import.meta.url), 'utf8'));
@@ -36,7 +52,10 @@ interface RawEnv {
   ADMIN_PASSWORD: string; DEMO_DATA: boolean; LOG_LEVEL: string; BUS_REPLAY_SECONDS: number;
   PASSWORD_HASH_ROUNDS: number; PG_POOL_MAX: number; MIGRATE_ON_START: boolean;
   SESSION_MAX_INACTIVITY_SECONDS: number; WEB_BASE_URL?: string; METRICS_TOKEN?: string;
-  ODOO_ASSETS_URL?: string;
+  ODOO_ASSETS_URL?: string; TRUST_PROXY: boolean; REQUEST_BODY_MAX_BYTES: number;
+  RATE_LIMIT_SESSIONS_PER_MINUTE: number; RATE_LIMIT_MESSAGES_PER_MINUTE: number; MESSAGE_BODY_MAX_BYTES: number;
+  LOGIN_COOLDOWN_AFTER: number; LOGIN_COOLDOWN_SECONDS: number;
+  WEBSOCKET_MAX_FRAME_BYTES: number; WEBSOCKET_RATE_LIMIT_BURST: number; WEBSOCKET_RATE_LIMIT_DELAY_MS: number;
 }
 
 /** ODOO_ASSETS_URL as an absolute http(s) URL without query, fragment or trailing slash. */
@@ -73,6 +92,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     webBaseUrl: raw.WEB_BASE_URL || undefined,
     metricsToken: raw.METRICS_TOKEN || undefined,
     odooAssetsUrl: assetsUrl(raw.ODOO_ASSETS_URL),
+    trustProxy: raw.TRUST_PROXY,
+    requestBodyMaxBytes: raw.REQUEST_BODY_MAX_BYTES,
+    rateLimitSessionsPerMinute: raw.RATE_LIMIT_SESSIONS_PER_MINUTE,
+    rateLimitMessagesPerMinute: raw.RATE_LIMIT_MESSAGES_PER_MINUTE,
+    messageBodyMaxBytes: raw.MESSAGE_BODY_MAX_BYTES,
+    loginCooldownAfter: raw.LOGIN_COOLDOWN_AFTER,
+    loginCooldownSeconds: raw.LOGIN_COOLDOWN_SECONDS,
+    websocketMaxFrameBytes: raw.WEBSOCKET_MAX_FRAME_BYTES,
+    websocketRateLimitBurst: raw.WEBSOCKET_RATE_LIMIT_BURST,
+    websocketRateLimitDelayMs: raw.WEBSOCKET_RATE_LIMIT_DELAY_MS,
     ...overrides,
   });
 }

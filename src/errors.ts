@@ -52,9 +52,20 @@ export class NotFound extends OdooError {
   }
 }
 
+/**
+ * werkzeug TooManyRequests (HTTP 429) raised inside a route: a public route called too often by one
+ * visitor or address. JSON routes answer it in the JSON-RPC error shape, with status 429 and a
+ * `Retry-After` header so proxies and scripts can back off.
+ */
+export class TooManyRequests extends OdooError {
+  constructor(readonly retryAfterSeconds: number, message = '429 Too Many Requests: The user has sent too many requests in a given amount of time.') {
+    super('werkzeug.exceptions.TooManyRequests', message);
+  }
+}
+
 /** Python built-in exceptions that Odoo lets through (KeyError, TypeError, ValueError...). */
 export class PythonError extends OdooError {
-  constructor(kind: 'KeyError' | 'TypeError' | 'ValueError' | 'AttributeError' | 'NameError' | 'IndexError' | 'Exception', message: string, args: unknown[] = [message]) {
+  constructor(kind: 'KeyError' | 'TypeError' | 'ValueError' | 'AttributeError' | 'NameError' | 'IndexError' | 'OverflowError' | 'Exception', message: string, args: unknown[] = [message]) {
     super(`builtins.${kind}`, message, args);
   }
 }
@@ -82,6 +93,7 @@ export function asOdooError(err: unknown): OdooError {
 
 /** `str(exception)` as Python's traceback prints it: a KeyError shows the repr of its key. */
 function pythonStr(err: OdooError): string {
+  if (err instanceof HttpException) return err.toString();
   if (err.odooName === 'builtins.KeyError' && err.args.length === 1 && typeof err.args[0] === 'string') {
     return `'${err.args[0].replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   }
@@ -125,11 +137,57 @@ export function toXmlRpcFault(err: unknown): { faultCode: number; faultString: s
   return { faultCode: 1, faultString: pythonTraceback(e) };
 }
 
+/**
+ * XML-RPC fault of the legacy `/xmlrpc/<service>` paths (xmlrpc_handle_exception_string): string
+ * codes naming the warning, an empty faultString; other errors carry their text as the code and
+ * the traceback as the faultString.
+ */
+export function toLegacyXmlRpcFault(err: unknown): { faultCode: string; faultString: string } {
+  const e = asOdooError(err);
+  if (e instanceof RedirectWarning) return { faultCode: `warning -- Warning\n\n${e.message}`, faultString: '' };
+  if (e.odooName === 'odoo.exceptions.MissingError') return { faultCode: `warning -- MissingError\n\n${e.message}`, faultString: '' };
+  if (e.odooName === 'odoo.exceptions.AccessError') return { faultCode: `warning -- AccessError\n\n${e.message}`, faultString: '' };
+  if (e.odooName === 'odoo.exceptions.AccessDenied') return { faultCode: 'AccessDenied', faultString: e.message };
+  if (e instanceof UserError) return { faultCode: `warning -- UserError\n\n${e.message}`, faultString: '' };
+  return { faultCode: pythonStr(e), faultString: pythonTraceback(e) };
+}
+
+/** The werkzeug HTTP exceptions JSON-2 raises itself (NotFound, Unauthorized, UnprocessableEntity...). */
+const HTTP_EXCEPTION_NAMES: Record<number, [string, string]> = {
+  400: ['BadRequest', 'Bad Request'], 401: ['Unauthorized', 'Unauthorized'], 403: ['Forbidden', 'Forbidden'],
+  404: ['NotFound', 'Not Found'], 405: ['MethodNotAllowed', 'Method Not Allowed'], 422: ['UnprocessableEntity', 'Unprocessable Entity'],
+};
+export class HttpException extends OdooError {
+  constructor(readonly code: keyof typeof HTTP_EXCEPTION_NAMES, readonly description: string) {
+    const [name] = HTTP_EXCEPTION_NAMES[code]!;
+    super(`werkzeug.exceptions.${name}`, description, [description, code]);
+  }
+  /** `str(exc)`: `401 Unauthorized: Invalid apikey`. */
+  override toString(): string { return `${this.code} ${HTTP_EXCEPTION_NAMES[this.code]![1]}: ${this.description}`; }
+}
+
+/**
+ * The answer of Odoo 19's JSON-2 endpoint to an exception (Json2RpcDispatcher.handle_error): Odoo
+ * exceptions use their `http_status` (UserError 422, AccessError/AccessDenied 403, MissingError
+ * 404), werkzeug ones their code, anything else 500; the body is serialize_exception's object.
+ */
+export function toJson2Error(err: unknown): { status: number; body: { name: string; message: string; arguments: unknown[]; context: Record<string, unknown>; debug: string } } {
+  const e = asOdooError(err);
+  let status = 500;
+  if (e instanceof HttpException) status = e.code;
+  else if (e instanceof SessionExpired) status = 403;
+  else if (e.odooName === 'odoo.exceptions.MissingError') status = 404;
+  else if (e.odooName === 'odoo.exceptions.AccessError' || e.odooName === 'odoo.exceptions.AccessDenied') status = 403;
+  else if (e instanceof UserError) status = 422;
+  return { status, body: { name: e.odooName, message: e.message, arguments: e.args, context: e.context, debug: pythonTraceback(e) } };
+}
+
 /** HTTP status of an Odoo exception raised in a plain http route (and in JSON-2). */
 export function httpStatusOf(err: unknown): number {
   const e = asOdooError(err);
   if (e instanceof SessionExpired) return 401;
   if (e instanceof NotFound || e instanceof MissingError) return 404;
+  if (e instanceof TooManyRequests) return 429;
   if (e instanceof AccessError || e instanceof AccessDenied) return 403;
   if (e instanceof UserError) return 422;
   if (e.odooName === 'builtins.KeyError' || e.odooName === 'builtins.TypeError' || e.odooName === 'builtins.ValueError') return 400;

@@ -20,13 +20,14 @@ export interface WebsocketOptions {
   keepAliveMs: number;
   /** Idle time before a PING; a connection that does not answer before the next check is dropped. */
   pingIntervalMs: number;
+  /** Larger frames close the connection with 1009 (Odoo: 1 MiB). */
+  maxFrameBytes: number;
 }
 
 export const DEFAULT_WEBSOCKET_OPTIONS: WebsocketOptions = {
-  rateLimitBurst: 10, rateLimitDelayMs: 200, keepAliveMs: 3600_000, pingIntervalMs: 45_000,
+  rateLimitBurst: 10, rateLimitDelayMs: 200, keepAliveMs: 3600_000, pingIntervalMs: 45_000, maxFrameBytes: 1 << 20,
 };
 
-const MAX_MESSAGE_BYTES = 1 << 20;
 /** How long a shutdown waits for clients to answer the 1001 close frame before dropping them. */
 const SHUTDOWN_GRACE_MS = 1000;
 
@@ -69,7 +70,7 @@ export default fp(async function websocketRoutes(app: FastifyInstance, opts: { w
   /** Presences being marked offline after a close (shutdown waits for them). */
   const disconnecting = new Set<Promise<void>>();
   await app.register(websocket, {
-    options: { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false },
+    options: { maxPayload: options.maxFrameBytes, perMessageDeflate: false },
     preClose: async function (this: FastifyInstance) {
       // shutdown: 1001 GOING_AWAY, so Odoo's worker reconnects (to another instance); a client that
       // does not answer the close frame in time is dropped (ws alone would wait 30 s, past

@@ -10,6 +10,7 @@ import { jsonRoute, requireParams } from '../rpc/json-route.js';
 import { emailTranscript, feedback, history, visitorLeaveSession } from './actions.js';
 import type { RandomSource } from './assignment.js';
 import { baseUrl, channelRow, livechatInfo, loaderScript, operatorAvatar, supportPage } from './pages.js';
+import { loadScript, scriptForFrontend } from './chatbot-script.js';
 import { countryIdOf, matchRule } from './rules.js';
 import { getSession, livechatChannel } from './session.js';
 import { callerOf, ONE_YEAR_MS, trackPage, VISITOR_COOKIE, type Caller } from './visitor.js';
@@ -27,7 +28,8 @@ const NOT_FOUND_PAGE = '<!doctype html>\n<html lang=en>\n<title>404 Not Found</t
 
 /** The guest cookie as Odoo sets it (`_set_auth_cookie`): raw `<id>|<token>`, HttpOnly, one year. */
 function setGuestCookie(reply: FastifyReply, token: string): void {
-  reply.setCookie(GUEST_COOKIE, token, { path: '/', httpOnly: true, expires: new Date(Date.now() + ONE_YEAR_MS), encode: (v) => v });
+  // SameSite=Lax: the cookie is not sent by other sites' requests (the embedded widget uses guest_token)
+  reply.setCookie(GUEST_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', expires: new Date(Date.now() + ONE_YEAR_MS), encode: (v) => v });
 }
 
 /**
@@ -53,14 +55,16 @@ export default fp(async (app: FastifyInstance, opts: { random?: RandomSource }) 
       const operators = ((await availableOperators(env, [channel.id])).get(channel.id) ?? []).length;
       const countryId = await countryIdOf(env, request);
       const referer = request.headers.referer ?? '';
-      const matched = await matchRule(env, channel.id, referer, countryId);
-      // chatbots are not part of this service: a rule playing one has no steps to play, and Odoo
-      // then answers as if no rule matched
-      const rule: Record<string, unknown> = matched && !matched.chatbot_script_id
+      const matched = await matchRule(env, channel.id, referer, countryId, operators > 0);
+      const rule: Record<string, unknown> = matched
         ? { action: matched.action, auto_popup_timer: matched.auto_popup_timer, regex_url: matched.regex_url ?? false }
         : {};
-      // Python: `operators_available and (not rule or rule['action'] != 'hide_button')`, so 0 when nobody is online
-      const availableForMe = operators ? (!('action' in rule) || rule.action !== 'hide_button') : 0;
+      // the rule's chatbot (match_rule already passed over archived or empty scripts)
+      const script = matched?.chatbot_script_id ? await loadScript(env, matched.chatbot_script_id) : null;
+      if (script) rule.chatbot = scriptForFrontend(script);
+      // Python: `rule.chatbot or operators_available and (not rule or rule['action'] != 'hide_button')`,
+      // so the chatbot itself, else 0 when nobody is online
+      const availableForMe = rule.chatbot ?? (operators ? (!('action' in rule) || rule.action !== 'hide_button') : 0);
       return { odoo_version: '17.0', available_for_me: availableForMe, rule };
     });
   });
@@ -70,6 +74,8 @@ export default fp(async (app: FastifyInstance, opts: { random?: RandomSource }) 
   const getSessionHandler = (cors: boolean) => async ({ params, session, request, reply }: { params: Record<string, unknown>; session: OdooSession; request: FastifyRequest; reply: FastifyReply }) => {
     requireParams(params, cors ? 'CorsLivechatController.cors_get_session' : 'LivechatController.get_session', ['channel_id', 'anonymous_name']);
     // on the CORS route an unknown guest_token is tolerated: the visitor gets a new guest
+    // sessions created per client address are limited (a `persisted: false` call creates nothing)
+    if (params.persisted === undefined || Boolean(params.persisted)) app.limits.sessions.take(request.ip);
     const caller = await callerOf(app.db, request, session, params, cors);
     const out = await run(caller, session, (env) => getSession(env, request, caller, params, service.random));
     if (out.newGuestToken) setGuestCookie(reply, out.newGuestToken);
@@ -165,4 +171,4 @@ export default fp(async (app: FastifyInstance, opts: { random?: RandomSource }) 
     },
   });
 
-}, { name: 'odoo-livechat', dependencies: ['odoo-db', 'odoo-session', 'odoo-bus'] });
+}, { name: 'odoo-livechat', dependencies: ['odoo-db', 'odoo-session', 'odoo-bus', 'odoo-rate-limit'] });

@@ -102,6 +102,9 @@ export default fp(async (app) => {
 
   route('/mail/message/post', '/im_livechat/cors/message/post', async ({ params }, actor) => {
     const postData = params.post_data && typeof params.post_data === 'object' && !Array.isArray(params.post_data) ? params.post_data as Record<string, unknown> : {};
+    // abuse limits: body size for everyone, message rate for visitors (guests)
+    app.limits.checkMessageBody(postData.body);
+    if (actor.partnerId === null && actor.guestId !== null) app.limits.messages.take(`guest:${actor.guestId}`);
     const context = params.context && typeof params.context === 'object' ? params.context as Record<string, unknown> : {};
     return run(actor, async (env) => {
       // an unknown model fails as `request.env[thread_model]` does; discuss channels are the only threads served
@@ -169,4 +172,4 @@ export default fp(async (app) => {
     return null;
   }, { qualname: 'LinkPreviewController.mail_link_preview_delete', corsQualname: 'LivechatLinkPreviewController.livechat_link_preview_delete', names: ['link_preview_ids'] });
 
-}, { name: 'odoo-mail-routes', dependencies: ['odoo-db', 'odoo-session'] });
+}, { name: 'odoo-mail-routes', dependencies: ['odoo-db', 'odoo-session', 'odoo-rate-limit'] });

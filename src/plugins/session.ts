@@ -3,12 +3,12 @@ import '@fastify/cookie';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
+import { noteUser } from '../orm/call-info.js';
 import type { Context } from '../orm/env.js';
 import { sessionToken } from '../security/auth.js';
 
 const SID_RE = /^[a-f0-9]{40}$/;
 const COOKIE = 'session_id';
-const LIFETIME_SECONDS = 604800;
 
 /** An Odoo HTTP session (odoo/http.py Session), stored in http_session so any instance can serve it. */
 export interface OdooSession {
@@ -91,6 +91,7 @@ export default fp(async (app, opts: { secret: () => string; maxInactivitySeconds
           }
           await sql`UPDATE http_session SET last_seen = (now() AT TIME ZONE 'utc')
             WHERE sid = ${sid} AND last_seen < (now() AT TIME ZONE 'utc') - interval '60 seconds'`.execute(db);
+          noteUser(session.uid);
           return session;
         }
       }
@@ -111,7 +112,8 @@ export default fp(async (app, opts: { secret: () => string; maxInactivitySeconds
           session_token = EXCLUDED.session_token, data = EXCLUDED.data, last_seen = (now() AT TIME ZONE 'utc')`.execute(db);
       if (!session.explicit) {
         reply.setCookie(COOKIE, session.sid, {
-          path: '/', httpOnly: true, maxAge: LIFETIME_SECONDS, sameSite: false,
+          // HttpOnly: scripts cannot read it; SameSite=Lax: other sites' requests (CSRF) do not carry it
+          path: '/', httpOnly: true, maxAge: opts.maxInactivitySeconds, sameSite: 'lax',
           expires: new Date(Date.now() + 365 * 24 * 3600 * 1000),
         });
       }
@@ -120,6 +122,7 @@ export default fp(async (app, opts: { secret: () => string; maxInactivitySeconds
     async login(session, uid, login, dbName, context) {
       if (!session.isNew) await sql`DELETE FROM http_session WHERE sid = ${session.sid}`.execute(db);
       Object.assign(session, { sid: newSid(), uid, login, db: dbName, context, isNew: true, dirty: true, explicit: false });
+      noteUser(uid);
       // sessions unused for longer than the inactivity limit are collected at login (Odoo's session GC)
       await sql`DELETE FROM http_session WHERE last_seen < (now() AT TIME ZONE 'utc') - make_interval(secs => ${opts.maxInactivitySeconds})`.execute(db);
     },

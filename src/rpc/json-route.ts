@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, SessionExpired, pyTypeName, toJsonRpcError, typeError, valueError } from '../errors.js';
+import { HttpError, SessionExpired, TooManyRequests, pyTypeName, toJsonRpcError, typeError, valueError } from '../errors.js';
 import type { OdooSession } from '../plugins/session.js';
 
 export type Auth = 'user' | 'public' | 'none';
@@ -127,6 +127,10 @@ export function jsonRoute(
         }
         if (!(err instanceof Error && 'odooName' in err)) request.log.error({ err }, 'unexpected error in json route');
         body = JSON.stringify({ jsonrpc: '2.0', id, error: toJsonRpcError(err) });
+        // a rate limit keeps Odoo's error body but says so in the status too, for proxies and scripts
+        if (err instanceof TooManyRequests) {
+          return reply.code(429).header('Retry-After', String(err.retryAfterSeconds)).type('application/json; charset=utf-8').send(body);
+        }
       }
       // as Odoo, the session is saved (and its cookie sent) only after a successful call: an error
       // answer never carries a Set-Cookie

@@ -28,10 +28,10 @@ export default async function odooRoutes(app: FastifyInstance, opts: { config: C
 
   jsonRoute(app, '/web/webclient/version_info', { auth: 'none', saveSession: false }, async () => versionInfo());
 
-  jsonRoute(app, '/web/session/authenticate', { auth: 'none' }, async ({ params, session }) => {
+  jsonRoute(app, '/web/session/authenticate', { auth: 'none' }, async ({ params, session, request }) => {
     requireParams(params, 'Session.authenticate', ['db', 'login', 'password']);
     if (params.db !== config.dbName) throw new AccessError('Database not found.');
-    const uid = await authenticate(app.db, params.login, params.password);
+    const uid = await authenticate(app.db, params.login, params.password, { limit: app.limits.loginSource(request) });
     const context = await userContext(app.db, uid);
     await app.sessions.login(session, uid, String(params.login), config.dbName, context);
     return sessionInfo(app.db, app.registry, uid, config.dbName, context);
@@ -79,9 +79,9 @@ export default async function odooRoutes(app: FastifyInstance, opts: { config: C
     });
   });
 
-  jsonRoute(app, '/jsonrpc', { auth: 'none', saveSession: false }, async ({ params }) => {
+  jsonRoute(app, '/jsonrpc', { auth: 'none', saveSession: false }, async ({ params, request }) => {
     requireParams(params, 'RPC.jsonrpc', ['service', 'method', 'args']);
-    return services(params.service, params.method, params.args);
+    return services(params.service, params.method, params.args, app.limits.loginSource(request));
   });
 
   app.get('/web/health', async (_req, reply) => {

@@ -5,6 +5,7 @@ import { AccessDenied, AccessError, OdooError, PythonError, UserError, pyTypeNam
 import { callKw } from '../orm/dispatch.js';
 import { runInTransaction } from '../orm/transaction.js';
 import { authenticate, checkCredentials } from '../security/auth.js';
+import type { ThrottleSource } from '../security/throttle.js';
 import { versionInfo } from './version.js';
 
 /** psycopg2's error for a database name that does not exist (what Odoo answers for a wrong db). */
@@ -96,12 +97,12 @@ export function rpcServices(app: FastifyInstance, config: Config) {
    * object service (odoo/service/model.py dispatch): credentials first, then the method name, then
    * `execute(db, uid, obj, method, *args)` or `execute_kw(db, uid, obj, method, args, kw=None)`.
    */
-  async function object(method: string, args: unknown[]): Promise<unknown> {
+  async function object(method: string, args: unknown[], limit?: ThrottleSource): Promise<unknown> {
     if (args.length < 3) throw new PythonError('IndexError', 'list index out of range');
     const [db, rawUid, password] = args;
     const uid = pyInt(rawUid);
     checkDb(db);
-    const userId = await checkCredentials(app.db, uid, password);
+    const userId = await checkCredentials(app.db, uid, password, limit);
     const run = async (model: unknown, name: unknown, positional: unknown, keywords: unknown) => {
       if (typeof name !== 'string') throw new PythonError('AttributeError', `'${pyTypeName(name)}' object has no attribute 'startswith'`);
       if (PRIVATE_METHOD.test(name)) throw new AccessError(`Private methods (such as ${name}) cannot be called remotely.`);
@@ -118,8 +119,11 @@ export function rpcServices(app: FastifyInstance, config: Config) {
     throw new PythonError('NameError', `Method not available ${method}`);
   }
 
-  /** Dispatches one call to a service, raising what Odoo raises for unknown services and methods. */
-  return async function dispatch(service: unknown, method: unknown, args: unknown): Promise<unknown> {
+  /**
+   * Dispatches one call to a service, raising what Odoo raises for unknown services and methods.
+   * `limit` throttles wrong passwords of the caller's address (common.login/authenticate, object).
+   */
+  return async function dispatch(service: unknown, method: unknown, args: unknown, limit?: ThrottleSource): Promise<unknown> {
     if (typeof service !== 'string' || !['common', 'db', 'object'].includes(service)) {
       // odoo.http.dispatch_rpc looks the service up in a dict
       throw new PythonError('KeyError', String(service), [service]);
@@ -131,7 +135,12 @@ export function rpcServices(app: FastifyInstance, config: Config) {
       case 'common': {
         const fn = common[method];
         if (!fn) throw new PythonError('Exception', `Method not found: ${method}`);
-        return fn(list);
+        if (!limit || (method !== 'login' && method !== 'authenticate')) return fn(list);
+        // exp_authenticate answers false for a wrong password; during a cooldown it raises AccessDenied, as Odoo's
+        limit.throttle.check(list[1], limit.source);
+        const uid = await fn(list);
+        if (uid === false) limit.throttle.failed(list[1], limit.source); else limit.throttle.succeeded(list[1], limit.source);
+        return uid;
       }
       case 'db': {
         const fn = dbService[method];
@@ -143,7 +152,7 @@ export function rpcServices(app: FastifyInstance, config: Config) {
         throw new PythonError('KeyError', `Method not found: ${method}`);
       }
       default:
-        return object(method, list);
+        return object(method, list, limit);
     }
   };
 }

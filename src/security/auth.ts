@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { AccessDenied } from '../errors.js';
 import { verifyPassword } from './password.js';
+import type { ThrottleSource } from './throttle.js';
 
 interface UserCredentials { id: number; password: string | null; active: boolean; login: string }
 
@@ -69,23 +70,37 @@ async function credentialsMatch(db: Db, user: UserCredentials, password: string,
  * cannot log in. Interactive logins (the web client's /web/session/authenticate) take the password
  * only; the External API (`common.login` / `authenticate`) also accepts an API key.
  */
-export async function authenticate(db: Db, login: unknown, password: unknown, opts: { interactive?: boolean } = {}): Promise<number> {
+export async function authenticate(db: Db, login: unknown, password: unknown, opts: { interactive?: boolean; limit?: ThrottleSource } = {}): Promise<number> {
   const interactive = opts.interactive ?? true;
+  const limit = opts.limit;
+  // `_assert_can_auth`: a login cooling down is refused before its password is looked at
+  limit?.throttle.check(login, limit.source);
   if (typeof login !== 'string' || typeof password !== 'string' || !login || !password) throw new AccessDenied();
   const { rows } = await sql<UserCredentials>`SELECT id, password, active, login FROM res_users WHERE login = ${login} AND active`.execute(db);
   const user = rows[0];
-  if (!user || !(await credentialsMatch(db, user, password, interactive))) throw new AccessDenied();
+  if (!user || !(await credentialsMatch(db, user, password, interactive))) {
+    limit?.throttle.failed(login, limit.source);
+    throw new AccessDenied();
+  }
+  limit?.throttle.succeeded(login, limit.source);
   await sql`UPDATE res_users SET login_date = (now() AT TIME ZONE 'utc') WHERE id = ${user.id}`.execute(db);
   return user.id;
 }
 
 /** `res.users.check(db, uid, passwd)`, run by the External API on every `object` call (password or API key). */
-export async function checkCredentials(db: Db, uid: unknown, password: unknown): Promise<number> {
+export async function checkCredentials(db: Db, uid: unknown, password: unknown, limit?: ThrottleSource): Promise<number> {
   const id = typeof uid === 'number' ? uid : typeof uid === 'string' && /^\d+$/.test(uid) ? Number(uid) : NaN;
+  // every External API call carries the password: guessing through it is throttled like a login (keyed by uid)
+  const key = `uid:${Number.isInteger(id) ? id : String(uid)}`;
+  limit?.throttle.check(key, limit.source);
   if (!Number.isInteger(id) || typeof password !== 'string' || !password) throw new AccessDenied();
   const { rows } = await sql<UserCredentials>`SELECT id, password, active, login FROM res_users WHERE id = ${id} AND active`.execute(db);
   const user = rows[0];
-  if (!user || !(await credentialsMatch(db, user, password, false))) throw new AccessDenied();
+  if (!user || !(await credentialsMatch(db, user, password, false))) {
+    limit?.throttle.failed(key, limit.source);
+    throw new AccessDenied();
+  }
+  limit?.throttle.succeeded(key, limit.source);
   return user.id;
 }
 

@@ -12,7 +12,12 @@ export interface TestContext { teardown(fn: () => unknown): void }
  * `options` go to buildApp (e.g. shorter websocket timers).
  */
 export async function testApp(t: TestContext, env: Record<string, string> = {}, options: BuildOptions = {}): Promise<{ app: FastifyInstance; config: Config }> {
-  const base = { DATA_DIR: 'memory://', PASSWORD_HASH_ROUNDS: '1000', LOG_LEVEL: 'silent', ...env };
+  // abuse limits are off unless a test sets them: most files open many sessions from one address
+  const base = {
+    DATA_DIR: 'memory://', PASSWORD_HASH_ROUNDS: '1000', LOG_LEVEL: 'silent',
+    RATE_LIMIT_SESSIONS_PER_MINUTE: '0', RATE_LIMIT_MESSAGES_PER_MINUTE: '0', LOGIN_COOLDOWN_AFTER: '0',
+    ...env,
+  };
   const url = process.env.TEST_DATABASE_URL;
   let databaseUrl: string | undefined;
   if (url) {

@@ -56,7 +56,7 @@ t.test('authenticate: session info key for key, and the session cookie', async (
   t.ok(attrs.includes('Path=/'), 'Path=/');
   t.ok(attrs.includes('Max-Age=604800'), 'Max-Age=604800');
   t.ok(attrs.some((a) => /^Expires=/.test(a)), 'Expires');
-  t.notOk(attrs.some((a) => /^SameSite/i.test(a)), 'no SameSite');
+  t.ok(attrs.includes('SameSite=Lax'), 'SameSite=Lax (not sent by other sites\' requests)');
   t.notOk(attrs.some((a) => /^Secure$/i.test(a)), 'no Secure');
   const expires = Date.parse(attrs.find((a) => a.startsWith('Expires='))!.slice('Expires='.length));
   t.ok(expires - Date.now() > 300 * 24 * 3600 * 1000, 'Expires about a year ahead');
