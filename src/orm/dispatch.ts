@@ -1,4 +1,5 @@
 import { AccessError, PythonError, typeError } from '../errors.js';
+import { currentCallInfo, noteCall } from './call-info.js';
 import type { Context, Env } from './env.js';
 import type { Id } from './fields.js';
 import { baseMethods } from './methods.js';
@@ -100,11 +101,15 @@ export function callContext(base: Context, kwargs: Record<string, unknown>): Con
  * checks the method is public and exists, binds arguments, runs it with the call's context.
  */
 export async function callKw(env: Env, modelName: string, methodName: string, args: unknown, kwargs: unknown): Promise<unknown> {
+  // the request's log line and metrics name the call (runInTransaction adds how it ended)
+  noteCall(String(modelName), String(methodName), env.uid);
   if (typeof methodName !== 'string') throw typeError('method name must be a string');
   if (PRIVATE_METHOD.test(methodName)) throw new AccessError(`Private methods (such as ${methodName}) cannot be called remotely.`);
   const model = env.model(modelName);
   const method = model.def.methods?.[methodName] ?? baseMethods[methodName];
   if (!method) throw new PythonError('AttributeError', `The method '${methodName}' does not exist on the model '${modelName}'`);
+  const info = currentCallInfo();
+  if (info) info.known = true;
   if (args !== undefined && args !== null && !Array.isArray(args)) throw typeError(`'args' must be a list`);
   if (kwargs !== undefined && kwargs !== null && (typeof kwargs !== 'object' || Array.isArray(kwargs))) throw typeError(`'kwargs' must be a dict`);
   const positional = (args ?? []) as unknown[];

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import { isRetryableDbError } from '../db/database.js';
 import { OdooError, ValidationError } from '../errors.js';
+import { noteError } from './call-info.js';
 import { Env, type Context } from './env.js';
 import { mandatoryFieldMessage } from './model.js';
 import type { Registry } from './registry.js';
@@ -36,7 +37,9 @@ export async function runInTransaction<T>(
         await new Promise((r) => setTimeout(r, Math.random() * 2 ** attempt * 50));
         continue;
       }
-      throw asIntegrityError(err, registry);
+      const error = asIntegrityError(err, registry);
+      noteError(error);
+      throw error;
     }
   }
 }
