@@ -87,6 +87,14 @@ export async function feedback(env: Env, caller: Caller, params: Record<string, 
  */
 export async function visitorLeaveSession(env: Env, uuid: unknown): Promise<void> {
   const channel = await channelByUuid(env, uuid);
+  if (channel) await closeLivechatSession(env, channel.id);
+}
+
+/** `discuss.channel._close_livechat_session()` of one session (see visitorLeaveSession). */
+export async function closeLivechatSession(env: Env, channelId: Id): Promise<void> {
+  const { rows: found } = await sql<{ id: Id; livechat_active: boolean; livechat_visitor_id: Id | null }>`SELECT id, livechat_active, livechat_visitor_id
+    FROM discuss_channel WHERE id = ${channelId}`.execute(env.trx);
+  const channel = found[0];
   if (!channel || !channel.livechat_active) return;
   await env.model('discuss.channel').sudo().write([channel.id], { livechat_active: false });
   const { rows } = await sql<{ id: Id }>`SELECT id FROM mail_message WHERE model = 'discuss.channel' AND res_id = ${channel.id} LIMIT 1`.execute(env.trx);

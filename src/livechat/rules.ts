@@ -36,24 +36,30 @@ export function regexSearch(pattern: string, text: string): boolean {
 }
 
 /**
- * `im_livechat.channel.rule.match_rule(channel_id, url, country_id)`: with a known country, the
- * rules of that channel listing the country come first (sequence order), then the rules without
- * countries; the first whose regex (empty = always) is found in the URL wins. Null when none.
+ * `im_livechat.channel.rule.match_rule(channel_id, url, country_id)` (17.0, early-2025 revision):
+ * with a known country, the rules of that channel listing the country come first (sequence order),
+ * then the rules without countries; the first whose regex (empty = always) is found in the URL
+ * wins, passing over rules whose chatbot is archived or has no steps, and rules "enabled only if no
+ * operator" while `operatorsAvailable`. Null when none.
  */
-export async function matchRule(env: Env, channelId: Id, url: string | null | undefined, countryId: Id | null = null): Promise<LivechatRule | null> {
-  const { rows } = await sql<LivechatRule & { countries: Id[] | null }>`
+export async function matchRule(env: Env, channelId: Id, url: string | null | undefined, countryId: Id | null = null, operatorsAvailable = false): Promise<LivechatRule | null> {
+  const { rows } = await sql<LivechatRule & { countries: Id[] | null; playable: boolean | null }>`
     SELECT r.id, r.regex_url, r.action, COALESCE(r.auto_popup_timer, 0) AS auto_popup_timer, r.chatbot_script_id,
-      r.chatbot_only_if_no_operator, COALESCE(r.sequence, 0) AS sequence,
-      (SELECT array_agg(c.country_id) FROM im_livechat_channel_country_rel c WHERE c.channel_id = r.id) AS countries
+      COALESCE(r.chatbot_only_if_no_operator, false) AS chatbot_only_if_no_operator, COALESCE(r.sequence, 0) AS sequence,
+      (SELECT array_agg(c.country_id) FROM im_livechat_channel_country_rel c WHERE c.channel_id = r.id) AS countries,
+      (SELECT s.active AND EXISTS (SELECT 1 FROM chatbot_script_step st WHERE st.chatbot_script_id = s.id)
+        FROM chatbot_script s WHERE s.id = r.chatbot_script_id) AS playable
     FROM im_livechat_channel_rule r WHERE r.channel_id = ${channelId}
     ORDER BY r.sequence ASC NULLS FIRST, r.id ASC`.execute(env.trx);
   const target = url ?? '';
-  const first = (candidates: typeof rows) => candidates.find((r) => !r.regex_url || regexSearch(r.regex_url, target));
+  const first = (candidates: typeof rows) => candidates.find((r) => (!r.regex_url || regexSearch(r.regex_url, target))
+    && (r.chatbot_script_id === null || r.playable === true)
+    && !(r.chatbot_only_if_no_operator && operatorsAvailable));
   let found: (typeof rows)[number] | undefined;
   if (countryId) found = first(rows.filter((r) => r.countries?.includes(countryId)));
   found ??= first(rows.filter((r) => !r.countries?.length));
   if (!found) return null;
-  const { countries: _countries, ...rule } = found;
+  const { countries: _countries, playable: _playable, ...rule } = found;
   return rule;
 }
 

@@ -5,6 +5,7 @@ import { guestToken } from '../mail/guest.js';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
 import { getOperator, type RandomSource } from './assignment.js';
+import { loadScript, welcomeSteps, type ChatbotScript } from './chatbot-script.js';
 import { channelInfo } from '../mail/format.js';
 import { addMembers } from '../mail/thread.js';
 import { timezoneOf, visitorCountry, visitorLang, websiteVisitorOf, type Caller } from './visitor.js';
@@ -57,53 +58,67 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
   const livechat = await livechatChannel(env, params.channel_id);
   const anonymousName = typeof params.anonymous_name === 'string' ? params.anonymous_name : String(params.anonymous_name ?? '');
   const persisted = params.persisted === undefined ? true : Boolean(params.persisted);
-  // chatbots are not part of this service: a session asking for one cannot be served
-  if (params.chatbot_script_id !== undefined && params.chatbot_script_id !== null && params.chatbot_script_id !== false) return { result: false };
-
   const countryId = await visitorCountry(env, request, caller);
-  const lang = await visitorLang(env, request);
-  const previousOperatorId = toId(params.previous_operator_id);
-  const assignment = await getOperator(env, livechat.id, { previousOperatorId, lang, countryId }, random);
-  if (!assignment) return { result: false };
-  const { operator, reason } = assignment;
-
-  let visitorName = anonymousName;
-  let userPartnerName: string | null = null;
-  if (caller.loggedIn && caller.partnerId !== null) {
-    const { rows } = await sql<{ name: string | null }>`SELECT name FROM res_partner WHERE id = ${caller.partnerId}`.execute(env.trx);
-    userPartnerName = rows[0]?.name ?? '';
-    visitorName = userPartnerName;
-  }
   // website_livechat: a known website visitor names the session "Visitor #<id>"
   const websiteVisitor = await websiteVisitorOf(env, request, params);
   const anonymous = caller.loggedIn ? null : websiteVisitor ? `Visitor #${websiteVisitor.id}` : anonymousName;
-  if (anonymous !== null) visitorName = anonymous;
-  const { rows: opRows } = await sql<{ username: string | null; name: string }>`
-    SELECT s.livechat_username AS username, p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id
-    LEFT JOIN res_users_settings s ON s.user_id = u.id WHERE u.id = ${operator.userId}`.execute(env.trx);
-  const name = `${visitorName} ${opRows[0]?.username || opRows[0]?.name || ''}`;
+
+  // _get_livechat_discuss_channel_vals: a chatbot of one of the channel's rules, or a human operator
+  let operatorPartnerId: Id;
+  let name: string;
+  let reason: string;
+  let script: ChatbotScript | null = null;
+  const wantsBot = params.chatbot_script_id !== undefined && params.chatbot_script_id !== null && params.chatbot_script_id !== false;
+  if (wantsBot) {
+    const scriptId = toId(params.chatbot_script_id);
+    script = scriptId === null ? null : await loadScript(env, scriptId);
+    const { rows: used } = script ? await sql`SELECT 1 FROM im_livechat_channel_rule WHERE channel_id = ${livechat.id} AND chatbot_script_id = ${script.id}`.execute(env.trx) : { rows: [] };
+    // a script no rule of this channel plays is refused (Odoo), as is one without steps (Odoo fails on it)
+    if (!script || !used.length || !script.steps.length) return { result: false };
+    operatorPartnerId = script.operatorPartnerId;
+    name = script.title;
+    reason = `chatbot ${script.title}`;
+  } else {
+    const lang = await visitorLang(env, request);
+    const assignment = await getOperator(env, livechat.id, { previousOperatorId: toId(params.previous_operator_id), lang, countryId }, random);
+    if (!assignment) return { result: false };
+    operatorPartnerId = assignment.operator.partnerId;
+    reason = assignment.reason;
+    let visitorName = anonymousName;
+    if (caller.loggedIn && caller.partnerId !== null) {
+      const { rows } = await sql<{ name: string | null }>`SELECT name FROM res_partner WHERE id = ${caller.partnerId}`.execute(env.trx);
+      visitorName = rows[0]?.name ?? '';
+    }
+    if (anonymous !== null) visitorName = anonymous;
+    const { rows: opRows } = await sql<{ username: string | null; name: string }>`
+      SELECT s.livechat_username AS username, p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id
+      LEFT JOIN res_users_settings s ON s.user_id = u.id WHERE u.id = ${assignment.operator.userId}`.execute(env.trx);
+    name = `${visitorName} ${opRows[0]?.username || opRows[0]?.name || ''}`;
+  }
+  const currentStepId = script ? welcomeSteps(script.steps).at(-1)!.id : null;
 
   if (!persisted) {
     return {
       result: {
         name,
-        chatbot_current_step_id: false,
+        chatbot_current_step_id: currentStepId ?? false,
         state: 'open',
-        operator_pid: await operatorPid(env, operator.partnerId),
-        chatbot_script_id: null,
+        operator_pid: await operatorPid(env, operatorPartnerId),
+        chatbot_script_id: script?.id ?? null,
       },
     };
   }
 
-  const members: unknown[] = [[0, 0, { partner_id: operator.partnerId, is_pinned: false }]];
-  if (caller.loggedIn && caller.partnerId !== null && caller.partnerId !== operator.partnerId) members.push([0, 0, { partner_id: caller.partnerId }]);
+  const members: unknown[] = [[0, 0, { partner_id: operatorPartnerId, is_pinned: false }]];
+  if (caller.loggedIn && caller.partnerId !== null && caller.partnerId !== operatorPartnerId) members.push([0, 0, { partner_id: caller.partnerId }]);
   const [channelId] = await env.model('discuss.channel').sudo().create([{
     channel_type: 'livechat',
     name,
     livechat_active: true,
-    livechat_operator_id: operator.partnerId,
+    livechat_operator_id: operatorPartnerId,
     livechat_channel_id: livechat.id,
     livechat_assignment_reason: reason,
+    chatbot_current_step_id: currentStepId ?? false,
     anonymous_name: anonymous ?? false,
     country_id: countryId ?? false,
     livechat_visitor_id: websiteVisitor?.id ?? false,
@@ -119,6 +134,7 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
         guestId = caller.guest.id;
       } else {
         // the request's language when it is an installed one (Odoo's get_lang), else en_US
+        const lang = await visitorLang(env, request);
         const { rows: installed } = lang ? await sql<{ code: string }>`SELECT code FROM res_lang WHERE code = ${lang} AND active`.execute(env.trx) : { rows: [] };
         const [id] = await env.model('mail.guest').sudo().create([{
           name: websiteVisitor ? `Visitor #${websiteVisitor.id}` : 'Visitor',
@@ -138,9 +154,11 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
     throw err;
   }
 
-  // the operator hears about the new conversation on its own channel
-  const [forOperator] = await channelInfo(env, [channelId!], { partnerId: operator.partnerId, guestId: null });
-  env.registry.bus?.send(env, { model: 'res.partner', id: operator.partnerId }, 'mail.record/insert', { Thread: forOperator });
+  // a human operator hears about the new conversation on its own channel (a bot has nobody to tell)
+  if (!script) {
+    const [forOperator] = await channelInfo(env, [channelId!], { partnerId: operatorPartnerId, guestId: null });
+    env.registry.bus?.send(env, { model: 'res.partner', id: operatorPartnerId }, 'mail.record/insert', { Thread: forOperator });
+  }
 
   const me = caller.loggedIn ? { partnerId: caller.partnerId, guestId: null } : { partnerId: null, guestId };
   const [info] = await channelInfo(env, [channelId!], me);

@@ -202,7 +202,7 @@ export async function busLastId(env: Env): Promise<number> {
 interface ChannelRow {
   id: Id; name: string; channel_type: string; description: string | null; uuid: string; allow_public_upload: boolean;
   create_uid: Id | null; anonymous_name: string | null; country_id: Id | null; livechat_operator_id: Id | null;
-  livechat_visitor_id: Id | null; chatbot_current_step_id: Id | null; member_count: number;
+  livechat_visitor_id: Id | null; chatbot_current_step_id: Id | null; chatbot_script_id: Id | null; member_count: number;
 }
 
 /**
@@ -216,6 +216,7 @@ export async function channelInfo(env: Env, channelIds: Id[], me: Persona): Prom
   const { rows: channelRows } = await sql<ChannelRow>`
     SELECT c.id, c.name, c.channel_type, c.description, c.uuid, c.allow_public_upload, c.create_uid, c.anonymous_name,
       c.country_id, c.livechat_operator_id, c.livechat_visitor_id, c.chatbot_current_step_id,
+      (SELECT st.chatbot_script_id FROM chatbot_script_step st WHERE st.id = c.chatbot_current_step_id) AS chatbot_script_id,
       (SELECT count(*)::int FROM discuss_channel_member m WHERE m.channel_id = c.id) AS member_count
     FROM discuss_channel c WHERE c.id IN (${sql.join(ids)})`.execute(env.trx);
   const channels = new Map(channelRows.map((c) => [c.id, c]));
@@ -300,6 +301,7 @@ export async function channelInfo(env: Env, channelIds: Id[], me: Persona): Prom
     info.invitedMembers = [['ADD', []]];
     info.rtcSessions = [['ADD', []]];
     // im_livechat
+    if (c.chatbot_script_id !== null) info.chatbot_script_id = c.chatbot_script_id;
     info.anonymous_name = c.anonymous_name ?? false;
     info.anonymous_country = c.country_id !== null ? countryById.get(c.country_id) ?? false : false;
     if (c.livechat_operator_id !== null) {
@@ -380,11 +382,19 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
 
   // the records the messages belong to: names and, for channels, their type
   const channelIds = [...new Set(rows.filter((r) => r.model === 'discuss.channel' && r.res_id).map((r) => r.res_id!))];
-  const channelTypes = new Map<Id, { name: string; channel_type: string }>();
+  const channelTypes = new Map<Id, { name: string; channel_type: string; bot_partner_id: Id | null }>();
   if (channelIds.length) {
-    const { rows: ch } = await sql<{ id: Id; name: string; channel_type: string }>`SELECT id, name, channel_type FROM discuss_channel WHERE id IN (${sql.join(channelIds)})`.execute(env.trx);
+    // bot_partner_id: the partner of the chatbot the session currently runs, if any
+    const { rows: ch } = await sql<{ id: Id; name: string; channel_type: string; bot_partner_id: Id | null }>`
+      SELECT c.id, c.name, c.channel_type, s.operator_partner_id AS bot_partner_id FROM discuss_channel c
+      LEFT JOIN chatbot_script_step st ON st.id = c.chatbot_current_step_id LEFT JOIN chatbot_script s ON s.id = st.chatbot_script_id
+      WHERE c.id IN (${sql.join(channelIds)})`.execute(env.trx);
     for (const c of ch) channelTypes.set(c.id, c);
   }
+  const chatbotSteps = await chatbotStepsOf(env, rows.filter((r) => {
+    const channel = r.model === 'discuss.channel' && r.res_id !== null ? channelTypes.get(r.res_id) : undefined;
+    return channel?.bot_partner_id != null && r.author_id === channel.bot_partner_id;
+  }).map((r) => r.id));
   const otherNames = new Map<string, Map<Id, string>>();
   for (const r of rows) {
     if (!r.model || r.model === 'discuss.channel' || !r.res_id || !env.registry.get(r.model)) continue;
@@ -459,6 +469,8 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
       create_date: dtString(r.create_date),
       write_date: dtString(r.write_date),
     });
+    const chatbotStep = chatbotSteps.get(r.id);
+    if (chatbotStep) vals.chatbotStep = chatbotStep;
     const rating = ratingOf.get(r.id);
     if (rating) {
       vals.rating = { id: rating.id, ratingImageUrl: `/rating/static/src/img/rating_${RATING_IMAGE(Number(rating.rating))}.png`, ratingText: RATING_TEXT(Number(rating.rating)) };
@@ -477,6 +489,27 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
     out.push(vals);
   }
   return out;
+}
+
+/**
+ * im_livechat's `_message_format` addition for the messages a running chatbot posted: the step each
+ * was posted at (`chatbotStep {id, answers, selectedAnswerId}`, answers only for a question), so
+ * that the widget can show the answer buttons and the one picked.
+ */
+async function chatbotStepsOf(env: Env, messageIds: Id[]): Promise<Map<Id, Dict>> {
+  if (!messageIds.length) return new Map();
+  const { rows } = await sql<{ message_id: Id; step_id: Id; step_type: string; selected: Id | null }>`
+    SELECT cm.mail_message_id AS message_id, cm.script_step_id AS step_id, st.step_type, cm.user_script_answer_id AS selected
+    FROM chatbot_message cm JOIN chatbot_script_step st ON st.id = cm.script_step_id WHERE cm.mail_message_id IN (${sql.join(messageIds)})`.execute(env.trx);
+  const questions = [...new Set(rows.filter((r) => r.step_type === 'question_selection').map((r) => r.step_id))];
+  const answers = new Map<Id, Dict[]>(questions.map((id) => [id, []]));
+  if (questions.length) {
+    const { rows: found } = await sql<{ id: Id; name: string; redirect_link: string | null; step_id: Id }>`
+      SELECT id, name, redirect_link, script_step_id AS step_id FROM chatbot_script_answer WHERE script_step_id IN (${sql.join(questions)})
+      ORDER BY sequence, id`.execute(env.trx);
+    for (const a of found) answers.get(a.step_id)!.push({ id: a.id, label: a.name, redirectLink: a.redirect_link || false });
+  }
+  return new Map(rows.map((r) => [r.message_id, { id: r.step_id, answers: answers.get(r.step_id) ?? [], selectedAnswerId: r.selected ?? false }]));
 }
 
 /**

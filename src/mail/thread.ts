@@ -28,6 +28,8 @@ export interface PostOptions {
   partnerIds?: Id[];
   /** Message replied to; ignored unless it belongs to the same channel. */
   parentId?: Id | null;
+  /** Mark the message seen for its author's member (default); a chatbot's messages are not. */
+  markSeen?: boolean;
 }
 
 const channelTarget = (id: Id): Target => ({ model: 'discuss.channel', id });
@@ -44,10 +46,10 @@ async function nowString(env: Env): Promise<string> {
   return rows[0]!.now;
 }
 
-interface ChannelHead { id: Id; name: string; channel_type: string; uuid: string; livechat_active: boolean }
+interface ChannelHead { id: Id; name: string; channel_type: string; uuid: string; livechat_active: boolean; chatbot_current_step_id: Id | null }
 
 async function channelHead(env: Env, channelId: Id): Promise<ChannelHead> {
-  const { rows } = await sql<ChannelHead>`SELECT id, name, channel_type, uuid, livechat_active FROM discuss_channel WHERE id = ${channelId}`.execute(env.trx);
+  const { rows } = await sql<ChannelHead>`SELECT id, name, channel_type, uuid, livechat_active, chatbot_current_step_id FROM discuss_channel WHERE id = ${channelId}`.execute(env.trx);
   if (!rows[0]) throw new MissingError(`Record does not exist or has been deleted.\n(Record: discuss.channel(${channelId},), User: ${env.uid})`);
   return rows[0];
 }
@@ -124,8 +126,12 @@ export async function postMessage(env: Env, channelId: Id, author: Persona, opts
     ...(partnerIds.length ? { partner_ids: [[6, 0, partnerIds]] } : {}),
   }]);
 
-  // _message_post_after_hook: the poster has seen its own message
-  const authorMember = await channelMemberOf(env, channelId, author);
+  // im_livechat's _message_post_after_hook: while a chatbot runs, every message is tied to its current step
+  if (channel.chatbot_current_step_id !== null) {
+    await su.model('chatbot.message').create([{ mail_message_id: messageId, discuss_channel_id: channelId, script_step_id: channel.chatbot_current_step_id }]);
+  }
+  // mail's _message_post_after_hook: the poster has seen its own message
+  const authorMember = opts.markSeen === false ? null : await channelMemberOf(env, channelId, author);
   if (authorMember) await setLastSeen(env, channel, authorMember, messageId!, false);
 
   const [message] = await messageFormat(env, [messageId!]);

@@ -2,6 +2,10 @@ import { sql } from 'kysely';
 import type { Env } from '../orm/env.js';
 import { fields, countsById, type Id } from '../orm/fields.js';
 import { defineModel, type AccessSpec } from '../orm/registry.js';
+import { ensureOne } from '../mail/thread.js';
+import { checkScript, simulateScript } from '../livechat/chatbot-checker.js';
+import { loadScript, loadScripts, WAITING_TYPES, welcomeSteps } from '../livechat/chatbot-script.js';
+import { createSourceFor, uniqueSourceName } from './utm_source.js';
 
 /** im_livechat's ir.model.access.csv: chatbot records are for live chat users only. */
 const LIVECHAT_USERS: AccessSpec[] = [{ group: 'im_livechat.im_livechat_group_user', perms: 'rwcu' }];
@@ -19,9 +23,6 @@ export const STEP_TYPES: [string, string][] = [
   ['create_ticket', 'Create Ticket'],
 ];
 
-/** Step types a welcome sequence may end on (the visitor is asked something). */
-const WAITING_TYPES = new Set(['question_selection', 'question_email', 'question_phone', 'free_input_single', 'free_input_multi']);
-
 interface StepRow { id: Id; chatbot_script_id: Id; sequence: number; step_type: string }
 
 async function stepsOfScripts(env: Env, scriptIds: Id[]): Promise<StepRow[]> {
@@ -29,16 +30,6 @@ async function stepsOfScripts(env: Env, scriptIds: Id[]): Promise<StepRow[]> {
   const { rows } = await sql<StepRow>`SELECT id, chatbot_script_id, COALESCE(sequence, 0) AS sequence, step_type FROM chatbot_script_step
     WHERE chatbot_script_id IN (${sql.join(scriptIds)}) ORDER BY sequence, id`.execute(env.trx);
   return rows;
-}
-
-/** `_get_welcome_steps`: the steps up to and including the first one that is not a text (all when all are texts). */
-export function welcomeSteps<T extends { step_type: string }>(steps: T[]): T[] {
-  const out: T[] = [];
-  for (const step of steps) {
-    out.push(step);
-    if (step.step_type !== 'text') break;
-  }
-  return out;
 }
 
 /** chatbot.script (im_livechat 17.0). */
@@ -68,27 +59,106 @@ export const chatbotScript = defineModel({
           const welcome = welcomeSteps(steps.filter((s) => s.chatbot_script_id === id));
           const last = welcome[welcome.length - 1];
           if (last?.step_type === 'forward_operator') return [id, 'first_step_operator'];
-          if (last && !WAITING_TYPES.has(last.step_type)) return [id, 'first_step_invalid'];
+          if (last && !WAITING_TYPES.has(last.step_type!)) return [id, 'first_step_invalid'];
           return [id, false];
         }));
       },
     }),
+    // utm.source.mixin: the source the bot's leads and tickets come from
+    source_id: fields.many2one('utm.source', 'Source', { required: true, ondelete: 'restrict', copy: false }),
+    name: fields.char('Name', { related: 'source_id.name' }),
+    lead_count: fields.integer('Generated Lead Count', {
+      compute: async (env, ids) => {
+        const { rows } = await sql<{ id: Id; n: number }>`SELECT s.id, count(l.id)::int AS n FROM chatbot_script s JOIN crm_lead l ON l.source_id = s.source_id
+          WHERE s.id IN (${sql.join(ids)}) GROUP BY s.id`.execute(env.trx);
+        return countsById(ids, rows);
+      },
+    }),
   },
   hooks: {
-    /** A script without operator gets an archived partner named after it (its bot identity). */
+    /** A script without operator gets an archived partner named after it (its bot identity), and a utm source. */
     async beforeCreate(env, valsList) {
       const partners = env.model('res.partner').sudo();
       for (const vals of valsList) {
-        if (vals.operator_partner_id) continue;
-        const [id] = await partners.create([{ name: vals.title ?? 'Chatbot', active: false }]);
-        vals.operator_partner_id = id;
+        const title = typeof vals.title === 'string' ? vals.title : 'Chatbot';
+        if (!vals.operator_partner_id) [vals.operator_partner_id] = await partners.create([{ name: title, active: false }]);
+        if (!vals.source_id) vals.source_id = await createSourceFor(env, typeof vals.name === 'string' && vals.name ? vals.name : title);
       }
     },
-    /** Renaming the script renames its bot partner. */
+    /** Renaming the script renames its bot partner and its source (kept unique). */
     async afterWrite(env, ids, vals) {
       if (typeof vals.title !== 'string' || !ids.length) return;
-      const { rows } = await sql<{ id: Id }>`SELECT DISTINCT operator_partner_id AS id FROM chatbot_script WHERE id IN (${sql.join(ids)})`.execute(env.trx);
-      if (rows.length) await env.model('res.partner').sudo().write(rows.map((r) => r.id), { name: vals.title });
+      const { rows } = await sql<{ partner: Id; source: Id }>`SELECT operator_partner_id AS partner, source_id AS source FROM chatbot_script WHERE id IN (${sql.join(ids)})`.execute(env.trx);
+      await env.model('res.partner').sudo().write([...new Set(rows.map((r) => r.partner))], { name: vals.title });
+      for (const { source } of rows) {
+        await env.model('utm.source').sudo().write([source], { name: await uniqueSourceName(env, vals.title, source) });
+      }
+    },
+  },
+  methods: {
+    /**
+     * `copy`: the title marked " (copy)", the steps and their answers copied, and each copied
+     * step's "Only If" answers pointing at the copied answers.
+     */
+    copy: {
+      api: 'records', params: [{ name: 'default', default: null }],
+      fn: async (env, model, ids, args) => {
+        const id = ensureOne(model.name, ids);
+        const [original] = await model.read([id], ['title']);
+        const defaults = (args.default ?? {}) as Record<string, unknown>;
+        const [copyId] = await model.create([{ title: `${original!.title} (copy)`, ...defaults }]);
+        const script = (await loadScript(env, id))!;
+        const answerMap = new Map<Id, Id>();
+        const stepMap = new Map<Id, Id>();
+        const steps = env.model('chatbot.script.step');
+        for (const step of script.steps) {
+          const [newStep] = await steps.create([{
+            chatbot_script_id: copyId, sequence: step.sequence, step_type: step.type, message: step.message ?? false,
+            crm_team_id: step.crmTeamId ?? false, helpdesk_team_id: step.helpdeskTeamId ?? false,
+          }]);
+          stepMap.set(step.id, newStep!);
+          for (const answer of step.answers) {
+            const [newAnswer] = await env.model('chatbot.script.answer').create([{ script_step_id: newStep, name: answer.name, sequence: answer.sequence, redirect_link: answer.redirectLink }]);
+            answerMap.set(answer.id, newAnswer!);
+          }
+        }
+        for (const step of script.steps) {
+          const triggers = [...step.triggersByQuestion.values()].flatMap((g) => [...g]).map((a) => answerMap.get(a)).filter((a): a is Id => a !== undefined);
+          if (triggers.length) await steps.write([stepMap.get(step.id)!], { triggering_answer_ids: [[6, 0, triggers]] });
+        }
+        return copyId;
+      },
+    },
+    /** website_livechat's Test button: the page where the script's author talks to the bot. */
+    action_test_script: {
+      api: 'records', params: [],
+      fn: async (_env, model, ids) => ({ type: 'ir.actions.act_url', url: `/chatbot/${ensureOne(model.name, ids)}/test`, target: 'self' }),
+    },
+    /**
+     * The script checker: every problem of the scripts, each with the step (and answer) it concerns,
+     * a stable `code`, a severity and an explanation. An empty list means the scripts are sound.
+     */
+    check_script: {
+      api: 'records', params: [],
+      fn: async (env, model, ids) => {
+        await model.checkAccessRule(ids, 'read');
+        const scripts = await loadScripts(env, ids);
+        return ids.flatMap((id) => (scripts.has(id) ? checkScript(scripts.get(id)!) : []));
+      },
+    },
+    /**
+     * Plays the script on the visitor's inputs (answer labels or ids, emails, free text) without
+     * writing anything, and returns the transcript it would produce.
+     */
+    simulate: {
+      api: 'records', params: [{ name: 'answers', default: [] }, { name: 'operator_available', default: false }],
+      fn: async (env, model, ids, args) => {
+        const id = ensureOne(model.name, ids);
+        await model.checkAccessRule([id], 'read');
+        const script = await loadScript(env, id);
+        const inputs = Array.isArray(args.answers) ? args.answers : [];
+        return simulateScript(script!, inputs, Boolean(args.operator_available));
+      },
     },
   },
   access: LIVECHAT_USERS,
