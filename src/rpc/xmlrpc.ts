@@ -146,7 +146,8 @@ export default async function xmlrpcRoutes(app: FastifyInstance, opts: { config:
         let xml: string;
         try {
           const [method, params] = await decodeCall(raw);
-          const result = await services(service, method, params);
+          // wrong passwords are throttled per address as on /jsonrpc (common.login/authenticate, object calls)
+          const result = await services(service, method, params, app.limits.loginSource(request));
           // marshalled after the call committed, as Odoo does: a None result is fault 1 all the same
           xml = responseXml(result);
         } catch (err) {

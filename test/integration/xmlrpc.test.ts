@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { jsonRpc, testApp } from '../helpers/app.js';
-import { xmlCall, xmlPost } from '../helpers/xmlrpc.js';
+import { decodeResponse, xmlCall, xmlPost } from '../helpers/xmlrpc.js';
 
-const { app } = await testApp(t);
+// a cooldown after 5 wrong passwords per login and address (the other tests stay below it)
+const { app } = await testApp(t, { LOGIN_COOLDOWN_AFTER: '5', LOGIN_COOLDOWN_SECONDS: '60' });
 const SAMPLE = JSON.parse(readFileSync(new URL('../../../shared/spec/samples/04_xmlrpc.json', import.meta.url), 'utf8')) as { calls: { method: string; result?: unknown; fault?: unknown }[] };
 
 const object = (method: string, model: string, args: unknown[], kwargs?: Record<string, unknown>) =>
@@ -150,4 +151,15 @@ t.test('malformed requests get a fault, never a crash', async (t) => {
   const none = await app.inject({ method: 'POST', url: '/xmlrpc/2/common' });
   t.equal(none.statusCode, 200);
   t.match(none.body, '<fault>', 'no body at all');
+});
+
+t.test('wrong passwords over XML-RPC are throttled per address, as on /jsonrpc', async (t) => {
+  const from = (ip: string, method: string, params: unknown[]) => app.inject({
+    method: 'POST', url: '/xmlrpc/2/common', remoteAddress: ip, headers: { 'content-type': 'text/xml' },
+    payload: `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params>${params.map((p) => `<param><value><string>${p}</string></value></param>`).join('')}</params></methodCall>`,
+  }).then((res) => decodeResponse(res.body));
+  for (let i = 0; i < 5; i++) t.equal((await from('198.51.100.30', 'login', ['odoo', 'admin', 'nope'])).result, false);
+  t.same((await from('198.51.100.30', 'login', ['odoo', 'admin', 'admin'])).fault,
+    { faultCode: 3, faultString: 'Too many login failures, please wait a bit before trying again.' }, 'then AccessDenied, even with the right password');
+  t.equal((await from('198.51.100.31', 'login', ['odoo', 'admin', 'admin'])).result, 2, 'another address is not blocked');
 });
