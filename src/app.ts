@@ -1,5 +1,6 @@
 import fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
+import type { DestinationStream } from 'pino';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -11,6 +12,8 @@ import dbPlugin from './plugins/db.js';
 import sessionPlugin from './plugins/session.js';
 import busPlugin from './plugins/bus.js';
 import metricsPlugin from './plugins/metrics.js';
+import requestLog, { RequestLogController, loggerOptions } from './plugins/request-log.js';
+import lifecycle from './plugins/lifecycle.js';
 import discussPlugin from './plugins/discuss.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import mailRoutes from './plugins/mail-routes.js';
@@ -27,6 +30,8 @@ export interface BuildOptions {
   /** An already open database (tests share one); otherwise one is opened from the config and closed with the app. */
   database?: Database;
   logger?: boolean;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: DestinationStream;
   /** Websocket limits (tests shorten the keep-alive and ping timers). */
   websocket?: Partial<WebsocketOptions>;
 }
@@ -46,10 +51,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (!secret) throw new Error('database.secret is missing: run the migrations first (npm run migrate)');
 
   const app = fastify({
-    logger: options.logger === false ? false : {
-      level: config.logLevel,
-      redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-openerp-session-id"]'],
-    },
+    logger: options.logger === false ? false : loggerOptions(config.logLevel, options.logStream),
+    // one line per request (route, model method, user, duration) instead of Fastify's two
+    logController: new RequestLogController(),
+    // nginx sets it (deploy/nginx.conf), so its access log and ours share the id
+    requestIdHeader: 'x-request-id',
     bodyLimit: config.requestBodyMaxBytes,
     return503OnClosing: true,
     trustProxy: config.trustProxy,
@@ -69,6 +75,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       .send(`<!doctype html>\n<html lang=en>\n<title>${status} ${title}</title>\n<h1>${title}</h1>\n`);
   });
 
+  await app.register(requestLog);
   await app.register(cookie);
   await app.register(dbPlugin, { database, registry, closeOnShutdown: !options.database });
   await app.register(sessionPlugin, { secret: () => secret, maxInactivitySeconds: config.sessionMaxInactivitySeconds });
@@ -94,5 +101,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
   await app.register(metricsPlugin, { token: config.metricsToken });
+  await app.register(lifecycle);
   return app;
 }

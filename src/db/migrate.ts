@@ -53,9 +53,9 @@ export async function migrate(database: Database, migrations = listMigrations())
 }
 
 /** Names of migrations on disk not yet applied (readiness reports them). */
-export async function pendingMigrations(database: Database): Promise<string[]> {
+export async function pendingMigrations(database: Database, migrations = listMigrations()): Promise<string[]> {
   const { rows } = await sql<{ id: number }>`SELECT id FROM schema_migrations`.execute(database.db)
     .catch(() => ({ rows: [] as { id: number }[] }));
   const done = new Set(rows.map((r) => Number(r.id)));
-  return listMigrations().filter((m) => !done.has(m.id)).map((m) => m.name);
+  return migrations.filter((m) => !done.has(m.id)).map((m) => m.name);
 }
