@@ -141,6 +141,7 @@ export const chatbotScript = defineModel({
     check_script: {
       api: 'records', params: [],
       fn: async (env, model, ids) => {
+        await model.checkAccessRights('read');
         await model.checkAccessRule(ids, 'read');
         const scripts = await loadScripts(env, ids);
         return ids.flatMap((id) => (scripts.has(id) ? checkScript(scripts.get(id)!) : []));
@@ -154,6 +155,7 @@ export const chatbotScript = defineModel({
       api: 'records', params: [{ name: 'answers', default: [] }, { name: 'operator_available', default: false }],
       fn: async (env, model, ids, args) => {
         const id = ensureOne(model.name, ids);
+        await model.checkAccessRights('read');
         await model.checkAccessRule([id], 'read');
         const script = await loadScript(env, id);
         const inputs = Array.isArray(args.answers) ? args.answers : [];
