@@ -151,7 +151,7 @@ async function loadChatbotDemo(env: Env): Promise<void> {
 
   const channel = await env.ref('im_livechat.im_livechat_channel_data', false);
   if (channel) {
-    const [rule] = await env.model('im_livechat.channel.rule').create([{ channel_id: channel, regex_url: '/contactus', action: 'auto_popup', auto_popup_timer: 0, chatbot_script_id: script, sequence: 5 }]);
+    const [rule] = await env.model('im_livechat.channel.rule').create([{ channel_id: channel, regex_url: '/contactus', action: 'auto_popup', auto_popup_timer: 2, chatbot_script_id: script, sequence: 5 }]);
     await setXmlid(env, 'im_livechat', 'im_livechat_channel_rule_chatbot_welcome_bot', 'im_livechat.channel.rule', rule!);
   }
 }

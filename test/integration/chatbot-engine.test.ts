@@ -31,6 +31,9 @@ t.test('init: a chatbot rule ships the script and its welcome steps, as recorded
   const { body } = await rpc(app, '/im_livechat/init', { channel_id: 1 }, { referer: 'http://127.0.0.1:8069/contactus' });
   t.same(shape(body.result), shape(s.response.body.result), 'the recorded shape');
   const chatbot = body.result.rule.chatbot;
+  const { chatbot: _recorded, ...recordedRule } = s.response.body.result.rule;
+  const { chatbot: _ours, ...ourRule } = body.result.rule;
+  t.same(ourRule, recordedRule, 'the demo rule as recorded: auto popup after 2 s on /contactus');
   t.match(chatbot, { scriptId: welcomeBot, name: 'Welcome Bot' });
   t.same(chatbot.welcomeSteps.map((w: { message: string }) => w.message), ['<p>Welcome to CompanyName! 👋</p>', '<p>What are you looking for?</p>']);
   t.same(chatbot.welcomeSteps[1].answers.map((a: { label: string }) => a.label), s.response.body.result.rule.chatbot.welcomeSteps[1].answers.map((a: { label: string }) => a.label));
