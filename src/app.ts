@@ -23,6 +23,7 @@ import busRoutes from './bus/routes.js';
 import websocketRoutes, { type WebsocketOptions } from './bus/websocket.js';
 import odooRoutes from './rpc/routes.js';
 import xmlrpcRoutes from './rpc/xmlrpc.js';
+import json2Routes from './rpc/json2.js';
 import odooAssets from './plugins/odoo-assets.js';
 import widgetRoutes from './livechat/widget.js';
 
@@ -93,6 +94,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(odooAssets, { baseUrl: config.odooAssetsUrl });
   await app.register(odooRoutes, { config });
   await app.register(xmlrpcRoutes, { config });
+  await app.register(json2Routes, { config });
   await app.register(busRoutes);
   await app.register(websocketRoutes, {
     websocket: {

@@ -7,6 +7,8 @@ import resLang from './res_lang.js';
 import resPartner from './res_partner.js';
 import resUsers from './res_users.js';
 import resUsersApikeys from './res_users_apikeys.js';
+import resUsersApikeysDescription from './res_users_apikeys_description.js';
+import resUsersIdentitycheck from './res_users_identitycheck.js';
 import resUsersSettings from './res_users_settings.js';
 import discussChannel from './discuss_channel.js';
 import discussChannelMember from './discuss_channel_member.js';
@@ -29,6 +31,7 @@ import { chatbotMessage, chatbotScript, chatbotScriptAnswer, chatbotScriptStep }
 /** Every model this service serves. */
 export const MODELS: readonly ModelDef[] = [
   resPartner, resUsers, resGroups, resCompany, resLang, resCountry, resUsersSettings, resUsersApikeys,
+  resUsersApikeysDescription, resUsersIdentitycheck,
   irModel, irModelFields, irModelData, irModelAccess, irRule,
   mailGuest, discussChannel, discussChannelMember, mailMessage, mailMessageSubtype, mailMail,
   imLivechatChannel, imLivechatChannelRule, ratingRating, websiteVisitor, websiteTrack,

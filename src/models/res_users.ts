@@ -5,6 +5,7 @@ import { fields, type Id } from '../orm/fields.js';
 import { defineModel } from '../orm/registry.js';
 import { hashPassword } from '../security/password.js';
 import { effectiveStatus } from '../bus/presence.js';
+import { checkIdentity } from '../security/identity.js';
 
 const RELATED_TO_PARTNER = ['name', 'email', 'lang', 'tz', 'image_1920'] as const;
 
@@ -118,6 +119,15 @@ export default defineModel({
         return new Map(ids.map((id) => [id, members.has(id)]));
       },
     }),
+  },
+  methods: {
+    /** api_key_wizard(): behind the identity check, the action opening the "New API Key" wizard. */
+    api_key_wizard: {
+      api: 'records', params: [],
+      fn: checkIdentity('api_key_wizard', async () => ({
+        type: 'ir.actions.act_window', res_model: 'res.users.apikeys.description', name: 'New API Key', target: 'new', views: [[false, 'form']],
+      })),
+    },
   },
   hooks: {
     async beforeCreate(env, valsList) {

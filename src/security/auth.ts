@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { AccessDenied } from '../errors.js';
+import { checkApiKey } from './apikeys.js';
 import { verifyPassword } from './password.js';
 import type { ThrottleSource } from './throttle.js';
 
@@ -29,40 +30,15 @@ async function matches(user: UserCredentials, password: string): Promise<boolean
   return true;
 }
 
-/** Length of the public prefix of an API key, stored in clear to find its row (res.users.apikeys INDEX_SIZE). */
-const API_KEY_INDEX_SIZE = 8;
-
 /**
- * `res.users.apikeys._check_credentials(scope='rpc', key)`: whether `key` is an unexpired API key
- * of the active user `uid`. Keys are stored as passlib pbkdf2-sha512 hashes, as Odoo stores them.
- */
-async function apiKeyHashes(db: Db, uid: number, key: string): Promise<string[]> {
-  const { rows } = await sql<{ key: string }>`
-    SELECT k.key FROM res_users_apikeys k JOIN res_users u ON u.id = k.user_id
-    WHERE u.active AND k.user_id = ${uid} AND k.index = ${key.slice(0, API_KEY_INDEX_SIZE)}
-      AND (k.scope IS NULL OR k.scope = 'rpc')
-      AND (k.expiration_date IS NULL OR k.expiration_date >= (now() AT TIME ZONE 'utc'))`.execute(db);
-  return rows.map((r) => r.key);
-}
-
-/**
- * `_check_credentials`: the password, or (for non-interactive logins: External API) an API key.
- * A key verified before is recognised by its stored hash without hashing anything.
+ * `_check_credentials`: the password, or (for non-interactive logins: External API) an API key of
+ * scope `rpc` belonging to this user (res.users.apikeys._check_credentials(...) == uid). Keys are
+ * looked up first: found by their index prefix and hashed with few rounds, they cost far less than
+ * a password check that is bound to fail for them.
  */
 async function credentialsMatch(db: Db, user: UserCredentials, password: string, interactive: boolean): Promise<boolean> {
-  const keys = interactive ? [] : await apiKeyHashes(db, user.id, password);
-  const cacheId = `key:${cacheKey(user.id, password)}`;
-  const known = verified.get(cacheId);
-  if (known !== undefined && keys.includes(known)) return true;
-  if (await matches(user, password)) return true;
-  for (const hash of keys) {
-    if (await verifyPassword(password, hash)) {
-      if (verified.size >= MAX_CACHE) verified.clear();
-      verified.set(cacheId, hash);
-      return true;
-    }
-  }
-  return false;
+  if (!interactive && (await checkApiKey(db, password, 'rpc')) === user.id) return true;
+  return matches(user, password);
 }
 
 /**
@@ -102,6 +78,16 @@ export async function checkCredentials(db: Db, uid: unknown, password: unknown, 
   }
   limit?.throttle.succeeded(key, limit.source);
   return user.id;
+}
+
+/**
+ * `res.users._check_credentials(password, {'interactive': True})` for the user `uid`: the password
+ * itself, never an API key (the identity check before making or removing keys).
+ */
+export async function checkPassword(db: Db, uid: number, password: unknown): Promise<boolean> {
+  if (typeof password !== 'string' || !password) return false;
+  const { rows } = await sql<UserCredentials>`SELECT id, password, active, login FROM res_users WHERE id = ${uid} AND active`.execute(db);
+  return rows[0] ? matches(rows[0], password) : false;
 }
 
 /**
