@@ -14,6 +14,7 @@ import busPlugin from './plugins/bus.js';
 import metricsPlugin from './plugins/metrics.js';
 import requestLog, { RequestLogController, loggerOptions } from './plugins/request-log.js';
 import lifecycle from './plugins/lifecycle.js';
+import retentionPlugin from './plugins/retention.js';
 import discussPlugin from './plugins/discuss.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import mailRoutes from './plugins/mail-routes.js';
@@ -104,5 +105,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(metricsPlugin, { token: config.metricsToken });
   await app.register(lifecycle);
+  await app.register(retentionPlugin, { intervalSeconds: config.retentionIntervalSeconds });
   return app;
 }

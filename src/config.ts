@@ -43,6 +43,10 @@ export interface Config {
   readonly websocketMaxFrameBytes: number;
   readonly websocketRateLimitBurst: number;
   readonly websocketRateLimitDelayMs: number;
+  /** On SIGTERM, in-flight calls get this long to finish before the process exits anyway (exit code 1). */
+  readonly shutdownGraceSeconds: number;
+  /** How often the live chat retention job runs (0 = never; `npm run cli -- retention` still does). */
+  readonly retentionIntervalSeconds: number;
 }
 
 const schema = JSON.parse(readFileSync(new URL('../schemas/env.json', import.meta.url), 'utf8'));
@@ -56,6 +60,7 @@ interface RawEnv {
   RATE_LIMIT_SESSIONS_PER_MINUTE: number; RATE_LIMIT_MESSAGES_PER_MINUTE: number; MESSAGE_BODY_MAX_BYTES: number;
   LOGIN_COOLDOWN_AFTER: number; LOGIN_COOLDOWN_SECONDS: number;
   WEBSOCKET_MAX_FRAME_BYTES: number; WEBSOCKET_RATE_LIMIT_BURST: number; WEBSOCKET_RATE_LIMIT_DELAY_MS: number;
+  SHUTDOWN_GRACE_SECONDS: number; RETENTION_INTERVAL_SECONDS: number;
 }
 
 /** ODOO_ASSETS_URL as an absolute http(s) URL without query, fragment or trailing slash. */
@@ -102,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     websocketMaxFrameBytes: raw.WEBSOCKET_MAX_FRAME_BYTES,
     websocketRateLimitBurst: raw.WEBSOCKET_RATE_LIMIT_BURST,
     websocketRateLimitDelayMs: raw.WEBSOCKET_RATE_LIMIT_DELAY_MS,
+    shutdownGraceSeconds: raw.SHUTDOWN_GRACE_SECONDS,
+    retentionIntervalSeconds: raw.RETENTION_INTERVAL_SECONDS,
     ...overrides,
   });
 }

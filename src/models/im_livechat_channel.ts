@@ -91,6 +91,18 @@ export default defineModel({
     }),
     rating_avg: fields.float('Average Rating', { compute: async (env, ids) => new Map([...(await ratingStats(env, ids))].map(([id, s]) => [id, s.avg ? Number(s.avg) : 0])) }),
     rating_avg_percentage: fields.float('Average Rating (%)', { compute: async (env, ids) => new Map([...(await ratingStats(env, ids))].map(([id, s]) => [id, s.avg ? Number(s.avg) / 5 : 0])) }),
+    // data retention (ours, src/livechat/retention.ts): not in Odoo
+    retention_days: fields.integer('Keep Conversations (days)', {
+      default: 0, help: 'Conversations whose last message is older than this are deleted or anonymised by the retention job. 0 keeps them forever.',
+    }),
+    retention_action: fields.selection('After Retention', [['anonymize', 'Anonymize the visitor'], ['delete', 'Delete the conversation']], {
+      required: true, default: 'anonymize',
+      help: 'Anonymize keeps the conversation, its message count and ratings, and removes the visitor\'s name, email, phone and country; Delete removes the conversation with its messages and ratings.',
+    }),
+  },
+  sqlConstraints: {
+    im_livechat_channel_retention_days_positive: 'The retention period cannot be negative.',
+    im_livechat_channel_retention_action_valid: 'The retention action must be anonymize or delete.',
   },
   methods: {
     /** action_join: the current user becomes an operator of the channels. */
