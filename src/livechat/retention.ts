@@ -12,8 +12,9 @@ import type { Id } from '../orm/fields.js';
  *   removes who the visitor was: the guest's name (`Visitor`), country, timezone and access token;
  *   the conversation's visitor name and country; the visitor's website record (country, timezone,
  *   contact, pages visited); contacts created for the visitor (no user account, not a lead's or
- *   ticket's customer): name, email, phones, address; email addresses and phone numbers written in
- *   the messages, ratings' comments and chatbot answers; and the transcript emails. A visitor
+ *   ticket's customer): name, email, phones, address; the visitor's names, email addresses and
+ *   phone numbers written in the messages, ratings' comments and chatbot answers; and the
+ *   transcript emails. A visitor
  *   record still used by a conversation within its retention period is left alone.
  * - **delete** removes the conversation with its messages, ratings, chatbot answers and transcript
  *   emails, then the guests and website visitors nothing else refers to.
@@ -68,12 +69,41 @@ export const RETENTION_LOCK_KEY = 0x0d00_17_02;
 const DEFAULT_BATCH = 200;
 
 const EMAIL = /[\w.%+-]+@[\w-]+(?:\.[\w-]+)+/g;
-/** 7 to 15 digits, optionally with + or 00, grouped by spaces, dots, dashes or brackets. */
-const PHONE = /(?<![\w/#])(?:\+|00)?\d(?:[\s.()-]*\d){6,14}(?![\w/])/g;
+/**
+ * 7 to 15 digits, after an optional + or bracket, grouped by spaces, dots, slashes, dashes or
+ * brackets; not inside a word, a URL path or an ISO date.
+ */
+const PHONE = /(?<![\w/#@.-])(?!\d{4}-\d\d-\d\d\b)(?:\+|\()?\d(?:[\s./()-]{0,2}\d){6,14}(?![\w@])/g;
 
 /** `text` without email addresses and phone numbers (anything with 7 to 15 digits in a row). */
 export function scrubContactDetails(text: string): string {
   return text.replace(EMAIL, '[email removed]').replace(PHONE, '[phone removed]');
+}
+
+/** Names that say nothing about a visitor: the ones the widget and get_session give. */
+const GENERIC_NAME = /^(visitor( #\d+)?|)$/i;
+
+/**
+ * `text` without contact details nor the visitor's `names` (each full name, then each of its words
+ * of three letters or more, as whole words, any case), which become "Visitor".
+ */
+export function scrubVisitorDetails(text: string, names: string[]): string {
+  const words = new Set<string>();
+  for (const name of names) {
+    const trimmed = name.trim();
+    if (GENERIC_NAME.test(trimmed)) continue;
+    words.add(trimmed);
+    for (const word of trimmed.split(/[\s,.]+/)) {
+      if (word.length >= 3) words.add(word);
+      for (const part of word.split(/['-]/)) if (part.length >= 3) words.add(part);
+    }
+  }
+  let out = scrubContactDetails(text);
+  for (const word of [...words].sort((a, b) => b.length - a.length)) {
+    const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'giu'), 'Visitor');
+  }
+  return out;
 }
 
 class DryRun extends Error {
@@ -260,8 +290,22 @@ async function deleteConversations(trx: Trx, ids: Id[]): Promise<Partial<Retenti
   return { messages, ratings, transcript_emails: transcripts, guests: freeGuests.length, website_visitors: freeVisitors.length, partners: partners.length };
 }
 
+/** The names each conversation knows its visitor by: the name given to the widget, its guest's, its contacts'. */
+async function visitorNames(trx: Trx, ids: Id[], partners: Id[]): Promise<Map<Id, string[]>> {
+  const { rows } = await sql<{ channel_id: Id; name: string | null }>`
+    SELECT id AS channel_id, anonymous_name AS name FROM discuss_channel WHERE id IN (${sql.join(ids)})
+    UNION SELECT m.channel_id, g.name FROM discuss_channel_member m JOIN mail_guest g ON g.id = m.guest_id WHERE m.channel_id IN (${sql.join(ids)})
+    UNION SELECT m.channel_id, p.name FROM discuss_channel_member m JOIN res_partner p ON p.id = m.partner_id
+      WHERE m.channel_id IN (${sql.join(ids)}) AND m.partner_id IN (${sql.join(partners.length ? partners : [0])})`.execute(trx);
+  const names = new Map<Id, string[]>(ids.map((id) => [id, []]));
+  for (const r of rows) if (r.name) names.get(r.channel_id)!.push(r.name);
+  return names;
+}
+
 async function anonymizeConversations(trx: Trx, ids: Id[]): Promise<Partial<RetentionChannelReport>> {
   const who = await visitorsOf(trx, ids);
+  // read before the names are replaced below
+  const names = await visitorNames(trx, ids, who.partners);
   const list = sql.join(ids);
   // the conversation's own copies of the visitor's name and country; its name keeps the operator's
   await sql`UPDATE discuss_channel c SET
@@ -277,24 +321,24 @@ async function anonymizeConversations(trx: Trx, ids: Id[]): Promise<Partial<Rete
   await sql`UPDATE mail_message m SET email_from = NULL WHERE m.model = 'discuss.channel' AND m.res_id IN (${list}) AND (${sql.join(authors, sql` OR `)})`.execute(trx);
 
   let scrubbed = 0;
-  const { rows: messages } = await sql<{ id: Id; body: string | null }>`SELECT id, body FROM mail_message WHERE model = 'discuss.channel' AND res_id IN (${list})`.execute(trx);
+  const { rows: messages } = await sql<{ id: Id; res_id: Id; body: string | null }>`SELECT id, res_id, body FROM mail_message WHERE model = 'discuss.channel' AND res_id IN (${list})`.execute(trx);
   for (const m of messages) {
-    const body = m.body ? scrubContactDetails(m.body) : m.body;
+    const body = m.body ? scrubVisitorDetails(m.body, names.get(m.res_id)!) : m.body;
     if (body === m.body) continue;
     scrubbed++;
     await sql`UPDATE mail_message SET body = ${body} WHERE id = ${m.id}`.execute(trx);
   }
-  const { rows: ratings } = await sql<{ id: Id; feedback: string | null }>`SELECT id, feedback FROM rating_rating WHERE res_model = 'discuss.channel' AND res_id IN (${list})`.execute(trx);
+  const { rows: ratings } = await sql<{ id: Id; res_id: Id; feedback: string | null }>`SELECT id, res_id, feedback FROM rating_rating WHERE res_model = 'discuss.channel' AND res_id IN (${list})`.execute(trx);
   for (const r of ratings) {
-    await sql`UPDATE rating_rating SET feedback = ${r.feedback ? scrubContactDetails(r.feedback) : r.feedback},
+    await sql`UPDATE rating_rating SET feedback = ${r.feedback ? scrubVisitorDetails(r.feedback, names.get(r.res_id)!) : r.feedback},
       res_name = (SELECT name FROM discuss_channel WHERE id = rating_rating.res_id),
       partner_id = CASE WHEN partner_id IN (${sql.join(who.partners.length ? who.partners : [0])}) THEN NULL ELSE partner_id END
       WHERE id = ${r.id}`.execute(trx);
   }
-  const { rows: answers } = await sql<{ id: Id; user_raw_answer: string }>`SELECT id, user_raw_answer FROM chatbot_message
+  const { rows: answers } = await sql<{ id: Id; discuss_channel_id: Id; user_raw_answer: string }>`SELECT id, discuss_channel_id, user_raw_answer FROM chatbot_message
     WHERE discuss_channel_id IN (${list}) AND user_raw_answer IS NOT NULL`.execute(trx);
   for (const a of answers) {
-    const clean = scrubContactDetails(a.user_raw_answer);
+    const clean = scrubVisitorDetails(a.user_raw_answer, names.get(a.discuss_channel_id)!);
     if (clean !== a.user_raw_answer) await sql`UPDATE chatbot_message SET user_raw_answer = ${clean} WHERE id = ${a.id}`.execute(trx);
   }
   const transcripts = await count(trx, sql`WITH d AS (DELETE FROM mail_mail WHERE model = 'discuss.channel' AND res_id IN (${list}) RETURNING 1) SELECT count(*)::int AS n FROM d`);
