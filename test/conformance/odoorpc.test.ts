@@ -92,6 +92,10 @@ if (!python) {
     t.match(out.error_unknown_field, { code: 200, name: 'builtins.ValueError', message: "Invalid field 'no_such_field' on model 'res.partner'" });
     t.same(out.error_unknown_model, { code: 200, name: 'odoo.exceptions.UserError', message: "Object no.such.model doesn't exist", data_message: "Object no.such.model doesn't exist" });
     t.match(out.error_private, { code: 200, name: 'odoo.exceptions.AccessError', message: 'Private methods (such as _read) cannot be called remotely.' });
+    t.equal(out.livechat_channel, 'YourWebsite.com', 'im_livechat.channel');
+    t.same(out.canned_suggestions, ['rpchi'], 'mail.shortcode.get_suggestions called as a model method');
+    t.same(out.lead, ['Lead from odoorpc', out.companies[0], 999.5], 'crm.lead created, browsed and written');
+    t.type(out.livechat_sessions, 'number', 'discuss.channel');
     t.equal(out.logout, true, 'logout (session/destroy answers without a result key)');
 
     // what the client did is really in the database

@@ -74,6 +74,18 @@ def main():
     out['error_unknown_model'] = rpc_error(lambda: client.execute('no.such.model', 'search', []))
     out['error_private'] = rpc_error(lambda: client.execute_kw('res.partner', '_read', [[]]))
 
+    # live chat models: channels, canned responses, leads
+    out['livechat_channel'] = env['im_livechat.channel'].read([1], ['name'])[0]['name']
+    Shortcode = env['mail.shortcode']
+    canned = Shortcode.create({'source': 'rpchi', 'substitution': 'Hello from odoorpc'})
+    out['canned_suggestions'] = [s['source'] for s in Shortcode.get_suggestions('rpchi')]
+    Shortcode.unlink([canned])
+    Lead = env['crm.lead']
+    lead = Lead.browse(Lead.create({'name': 'Lead from odoorpc', 'partner_id': companies[0]}))
+    lead.expected_revenue = 999.5
+    out['lead'] = [lead.name, lead.partner_id.id, lead.expected_revenue]
+    out['livechat_sessions'] = env['discuss.channel'].search_count([('channel_type', '=', 'livechat')])
+
     out['logout'] = client.logout()
     print(json.dumps(out))
 
