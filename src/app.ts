@@ -69,8 +69,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   app.addHook('onSend', async (_req, reply) => { reply.header('X-Content-Type-Options', 'nosniff'); });
   app.setNotFoundHandler((_req, reply) => reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_PAGE));
-  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+    // an unparsable Content-Type (e.g. an empty header) is werkzeug's 400, as Odoo answers it, not 415
+    const status = err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 400
+      : err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) request.log.error({ err }, 'unhandled error');
     const title = status === 413 ? 'Request Entity Too Large' : status === 405 ? 'Method Not Allowed' : status < 500 ? 'Bad Request' : 'Internal Server Error';
     return reply.code(status).type('text/html; charset=utf-8')

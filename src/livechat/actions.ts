@@ -134,11 +134,16 @@ export async function history(env: Env, params: Record<string, unknown>): Promis
   return true;
 }
 
-/** The transient message listing a visitor's pages (`_send_history_message`). */
+/**
+ * The transient message listing a visitor's pages (`_send_history_message`). The pages come from
+ * the visitor: only http(s) addresses and paths become links (Odoo links any text, so a
+ * `javascript:` "page" would be a script link in the operator's client); others are listed as text.
+ */
 export function historyBody(pages: string[]): string {
-  return pages.length
-    ? `<ul>${pages.map((p) => `<li><a href="${escapeHtml(p)}" target="_blank">${escapeHtml(p)}</a></li>`).join('')}</ul>`
-    : 'No history found';
+  const item = (p: string) => (/^(https?:\/\/|\/)/i.test(p)
+    ? `<li><a href="${escapeHtml(p)}" target="_blank">${escapeHtml(p)}</a></li>`
+    : `<li>${escapeHtml(p)}</li>`);
+  return pages.length ? `<ul>${pages.map(item).join('')}</ul>` : 'No history found';
 }
 
 const formatDate = (ts: string) => { const [y, m, d] = ts.slice(0, 10).split('-'); return `${m}/${d}/${y}`; };

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { typeError, valueError } from '../errors.js';
+import { OdooError, typeError, valueError } from '../errors.js';
 import { mentionsField, NEGATED_OPERATOR, NEGATIVE_OPERATORS, parseDomain, type DomainNode, type Operator } from './domain.js';
 import type { Field } from './fields.js';
 import { leafRepr, pyRepr } from './pyrepr.js';
@@ -190,6 +190,11 @@ export class DomainCompiler {
         sqlOp = { like: 'LIKE', ilike: 'ILIKE', 'not like': 'NOT LIKE', 'not ilike': 'NOT ILIKE', '=like': 'LIKE', '=ilike': 'ILIKE' }[operator];
         left = sql`CAST(${column} AS text)`;
         right = wildcard ? sql`${`%${toText(value, leaf)}%`}` : sql`CAST(${convertValue(field, value, leaf)} AS text)`;
+        // an `=like` pattern is the caller's own: one ending in an unpaired backslash is refused by
+        // Postgres, under Odoo as a psycopg2 error; raised here so the failure is named, not internal
+        if (!wildcard && typeof value === 'string' && /(^|[^\\])(\\\\)*\\$/.test(value)) {
+          throw new OdooError('psycopg2.errors.InvalidEscapeSequence', 'LIKE pattern must not end with escape character\n');
+        }
         break;
       default:
         throw valueError(`Invalid leaf ${leafRepr(leaf.source)}`);

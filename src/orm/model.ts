@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
-import { AccessError, MissingError, UserError, ValidationError, valueError } from '../errors.js';
-import { checkModelAccess, hasModelAccess, recordRuleError, ruleDomain, type Operation } from '../security/access.js';
+import { AccessError, MissingError, OdooError, UserError, ValidationError, valueError } from '../errors.js';
+import { ACCESS_TABLES, checkModelAccess, hasModelAccess, recordRuleError, ruleDomain, type Operation } from '../security/access.js';
 import { DomainCompiler, nameDomain } from './domain-sql.js';
 import { NEGATIVE_OPERATORS, parseDomain, singleTerm, type DomainNode, type Operator } from './domain.js';
 import type { Env } from './env.js';
@@ -13,6 +13,8 @@ export type Vals = Record<string, unknown>;
 export type Load = '_classic_read' | null;
 
 export interface SearchOptions { offset?: number; limit?: number | null; order?: string | null }
+/** A search run as the read query itself (searchFetch): condition, order, limit and offset on alias `t`. */
+interface FetchQuery { where: Sql; order: Sql; limitOffset: Sql }
 
 const ORDER_RE = /^(\s*("?[a-z0-9_]+"?)(\.id)?(\s+(desc|asc))?(\s+nulls\s+(first|last))?\s*(,|$))+$/i;
 
@@ -100,11 +102,30 @@ export class Model {
     await this.checkAccessRights('read');
     const where = await this.searchCondition(domain);
     if (limit) {
-      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${sql.table(this.def.table)} AS t WHERE ${where} LIMIT ${limit}) sub`.execute(this.env.trx);
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${sql.table(this.def.table)} AS t WHERE ${where}${limitOffsetSql(limit, null)}) sub`.execute(this.env.trx);
       return Number(rows[0]!.n);
     }
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(this.def.table)} AS t WHERE ${where}`.execute(this.env.trx);
     return Number(rows[0]!.n);
+  }
+
+  /**
+   * `search_fetch(domain, fields, offset, limit, order)` (Odoo 17, what search_read runs): the
+   * search and the read of the found records' columns in one query, with the checks of `search`
+   * then `read`; computed and x2many fields are read by `reader` (the same model, possibly in
+   * another context) after it. The search condition holds the read rules, so the records found
+   * need no second rule check.
+   */
+  async searchFetch(domain: unknown, fieldNames: string[] | null, opts: SearchOptions = {}, load: Load = '_classic_read', reader: Model = this): Promise<Row[]> {
+    await this.checkAccessRights('read');
+    const where = await this.searchCondition(domain);
+    const order = this.orderBy(opts.order ?? null, 't');
+    await reader.checkAccessRights('read');
+    const names = fieldNames && fieldNames.length ? [...new Set(fieldNames)] : await reader.defaultReadFields();
+    const fieldsToRead = names.map((n) => reader.field(n));
+    await reader.checkFieldAccess(fieldsToRead, 'read');
+    const values = await reader.readValues([], fieldsToRead, load, { search: { where, order, limitOffset: limitOffset(opts) } });
+    return [...values.values()];
   }
 
   async searchRead(domain: unknown, fieldNames: string[] | null, opts: SearchOptions = {}, load: Load = '_classic_read'): Promise<Row[]> {
@@ -183,26 +204,59 @@ export class Model {
     await this.checkFieldAccess(fieldsToRead, 'read');
     const unique = [...new Set(ids)];
     if (!unique.length) return [];
-    const existing = await this.exists(unique);
-    await this.checkAccessRule(existing, 'read');
-    const values = await this.readValues(existing, fieldsToRead, load);
+    const values = await this.readValues(unique, fieldsToRead, load, { checked: true });
     // one dict per id of the recordset (duplicates included), deleted records left out
     return ids.filter((id) => values.has(id)).map((id) => ({ ...values.get(id)! }));
   }
 
-  /** Reads `fields` of existing `ids` without access checks (callers check). */
-  async readValues(ids: Id[], fieldsToRead: Field[], load: Load = '_classic_read'): Promise<Map<Id, Row>> {
-    const out = new Map<Id, Row>(ids.map((id) => [id, { id }]));
-    if (!ids.length) return out;
+  /**
+   * Reads `fields` of `ids`. Without `checked`, no access check and every id gets a row (callers
+   * check). With `checked`, as `read()` needs it: ids that no longer exist are left out and any
+   * existing record the read rules hide raises AccessError, both found by the query that reads the
+   * columns (with the many2one names), as Odoo's `_fetch_query` does in one SELECT.
+   */
+  async readValues(ids: Id[], fieldsToRead: Field[], load: Load = '_classic_read', opts: { checked?: boolean; search?: FetchQuery } = {}): Promise<Map<Id, Row>> {
+    let out = new Map<Id, Row>(ids.map((id) => [id, { id }]));
+    if (!ids.length && !opts.search) return out;
     const binSize = Boolean(this.env.context.bin_size);
     const columns = fieldsToRead.filter((f) => f.name !== 'id' && (f.store || f.sql));
-    if (columns.length) {
-      const select = columns.map((f) => (f.sql ? sql`${f.sql('t')} AS ${sql.id(f.name)}` : sql.ref(`t.${f.name}`)));
-      const { rows } = await sql<Record<string, unknown>>`SELECT t.id, ${sql.join(select)} FROM ${sql.table(this.def.table)} AS t WHERE t.id IN (${sql.join(ids)})`.execute(this.env.trx);
+    const rule = opts.checked && !this.env.su ? await ruleDomain(this.env, this.def.name, 'read') : undefined;
+    // many2one names read with the values, as superuser (what displayNames does in a query of its own)
+    const named = load === '_classic_read' ? columns.filter((f) => f.type === 'many2one') : [];
+    const nameKey = (f: Field) => `__name_${f.name}`;
+    if (columns.length || opts.checked || opts.search) {
+      const select: Sql[] = [sql.ref('t.id'), ...columns.map((f) => (f.sql ? sql`${f.sql('t')} AS ${sql.id(f.name)}` : sql.ref(`t.${f.name}`)))];
+      for (const f of named) {
+        const comodel = this.env.registry.get(f.relation!)!;
+        const value = f.sql ? f.sql('t') : sql.ref(`t.${f.name}`);
+        select.push(sql`(SELECT coalesce(${comodel.fields.get('display_name')!.sql!('_dn')}, '') FROM ${sql.table(comodel.table)} AS _dn WHERE _dn.id = ${value}) AS ${sql.id(nameKey(f))}`);
+      }
+      // the rule as a value: a record fails it when the condition is false (NULL passes, as `NOT (cond)` does)
+      if (rule) select.push(sql`(${this.compiler().compile(this.def, rule, 't')}) AS __allowed`);
+      const source = opts.search
+        ? sql`${opts.search.where} ORDER BY ${opts.search.order}${opts.search.limitOffset}`
+        : sql`t.id IN (${sql.join(ids)})`;
+      const { rows } = await sql<Record<string, unknown>>`SELECT ${sql.join(select)} FROM ${sql.table(this.def.table)} AS t WHERE ${source}`.execute(this.env.trx);
+      if (rule && rows.some((r) => r.__allowed === false)) throw await recordRuleError(this.env, this.def, 'read');
+      if (opts.search) {
+        // the records found, in the search's order
+        ids = rows.map((r) => r.id as Id);
+        out = new Map(ids.map((id) => [id, { id }]));
+      } else if (opts.checked) {
+        const found = new Set(rows.map((r) => r.id as Id));
+        for (const id of ids) if (!found.has(id)) out.delete(id);
+        ids = ids.filter((id) => found.has(id));
+      }
       for (const row of rows) {
         const rec = out.get(row.id as Id)!;
         for (const f of columns) rec[f.name] = f.type === 'many2one' ? row[f.name] ?? false : toReadValue(f, row[f.name], binSize || Boolean(this.env.context[`bin_size_${f.name}`]));
+        for (const f of named) {
+          const v = rec[f.name];
+          const name = row[nameKey(f)];
+          rec[f.name] = typeof v === 'number' && typeof name === 'string' ? [v, name] : false;
+        }
       }
+      if (!ids.length) return out;
     }
     for (const f of fieldsToRead) {
       if (f.name === 'id' || f.store || f.sql) continue;
@@ -215,9 +269,9 @@ export class Model {
         out.get(id)![f.name] = f.type === 'many2one' || isX2many(f) ? v ?? (isX2many(f) ? [] : false) : toComputedRead(f, v);
       }
     }
-    // many2one values as [id, display_name] in one query per comodel (names read as superuser)
+    // other many2one values as [id, display_name] in one query per comodel (names read as superuser)
     for (const f of fieldsToRead) {
-      if (f.type !== 'many2one') continue;
+      if (f.type !== 'many2one' || named.includes(f)) continue;
       const targets = [...new Set([...out.values()].map((r) => r[f.name]).filter((v): v is number => typeof v === 'number'))];
       if (load !== '_classic_read') continue;
       const names = await displayNames(this.env, f.relation!, targets);
@@ -328,6 +382,7 @@ export class Model {
       ids.push(id);
       await this.writeLater(id, later, true);
     }
+    if (touchesAccess(this.def, prepared.flatMap((v) => Object.keys(v)))) this.env.invalidateGroups();
     await this.checkAccessRule(ids, 'create');
     await this.def.hooks?.afterCreate?.(this.env, ids, prepared);
     return ids;
@@ -355,6 +410,7 @@ export class Model {
       await sql`UPDATE ${sql.table(this.def.table)} SET ${sql.join(sets)} WHERE id IN (${sql.join(unique)})`.execute(this.env.trx);
     }
     for (const id of unique) await this.writeLater(id, later, false);
+    if (touchesAccess(this.def, Object.keys(values))) this.env.invalidateGroups();
     await this.def.hooks?.afterWrite?.(this.env, unique, values);
     return true;
   }
@@ -370,6 +426,7 @@ export class Model {
     await this.def.hooks?.beforeUnlink?.(this.env, existing);
     await sql`DELETE FROM ${sql.table(this.def.table)} WHERE id IN (${sql.join(existing)})`.execute(this.env.trx);
     await sql`DELETE FROM ir_model_data WHERE model = ${this.def.name} AND res_id IN (${sql.join(existing)})`.execute(this.env.trx);
+    if (touchesAccess(this.def, [])) this.env.invalidateGroups();
     return true;
   }
 
@@ -565,10 +622,28 @@ function isRaw(v: unknown): v is Sql {
   return typeof v === 'object' && v !== null && 'toOperationNode' in v;
 }
 
+/**
+ * LIMIT and OFFSET clauses. Odoo hands the values to Postgres as they are, so a negative or
+ * non-numeric one fails there: the same psycopg2 errors are raised here before the query runs.
+ */
+export function limitOffsetSql(limitValue: unknown, offsetValue: unknown): Sql {
+  const clause = (keyword: 'LIMIT' | 'OFFSET', value: unknown): Sql => {
+    if (!value) return sql``;
+    const n = Number(value);
+    if (!Number.isFinite(n) || (typeof value !== 'number' && typeof value !== 'boolean' && !/^\s*-?\d+\s*$/.test(String(value)))) {
+      throw new OdooError('psycopg2.errors.InvalidTextRepresentation', `invalid input syntax for type bigint: "${String(value)}"\n`);
+    }
+    if (n < 0) {
+      throw new OdooError(keyword === 'LIMIT' ? 'psycopg2.errors.InvalidRowCountInLimitClause' : 'psycopg2.errors.InvalidRowCountInResultOffsetClause',
+        `${keyword} must not be negative\n`);
+    }
+    return keyword === 'LIMIT' ? sql` LIMIT ${Math.floor(n)}` : sql` OFFSET ${Math.floor(n)}`;
+  };
+  return sql`${clause('LIMIT', limitValue)}${clause('OFFSET', offsetValue)}`;
+}
+
 function limitOffset(opts: SearchOptions): Sql {
-  const limit = opts.limit ? sql` LIMIT ${Number(opts.limit)}` : sql``;
-  const offset = opts.offset ? sql` OFFSET ${Number(opts.offset)}` : sql``;
-  return sql`${limit}${offset}`;
+  return limitOffsetSql(opts.limit, opts.offset);
 }
 
 function mentionsField(node: DomainNode, name: string): boolean {
@@ -581,6 +656,20 @@ function mentionsField(node: DomainNode, name: string): boolean {
 }
 
 const pyQuote = (s: string) => `'${s}'`;
+
+/**
+ * Whether writing `fieldNames` of the model changes what access checks read (ACCESS_TABLES, or
+ * res_groups whose deletion cascades to memberships and rule groups): the call then reads the
+ * access generation again, so its next checks see its own change.
+ */
+function touchesAccess(def: ModelDef, fieldNames: Iterable<string>): boolean {
+  if (ACCESS_TABLES.has(def.table) || def.table === 'res_groups') return true;
+  for (const name of fieldNames) {
+    const table = def.fields.get(name)?.relationTable;
+    if (table && ACCESS_TABLES.has(table)) return true;
+  }
+  return false;
+}
 
 /** Odoo's text for a NOT NULL violation (odoo/service/model.py `_as_validation_error`). */
 export function mandatoryFieldMessage(def: ModelDef, f: Field): string {

@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { valueError } from '../errors.js';
 import { singleTerm } from './domain.js';
 import type { Field, Id } from './fields.js';
-import { displayNames, type Model } from './model.js';
+import { displayNames, limitOffsetSql, type Model } from './model.js';
 import { toReadValue } from './values.js';
 
 type Sql = RawBuilder<unknown>;
@@ -326,10 +326,9 @@ async function runQuery(model: Model, q: GroupQuery, args: ReadGroupArgs, opts: 
   const plan = opts.countOnly ? { order: sql``, joins: [], extraGroupBy: [] } : orderPlan(model, q.groups, q.aggregates, args.orderby || null, expressions);
   const groupTerms = [...q.groups.map((g) => expressions.get(g.spec)!), ...plan.extraGroupBy];
   const groupBy = q.groups.length ? sql` GROUP BY ${sql.join(groupTerms)}` : sql``;
-  const limit = opts.limit ? sql` LIMIT ${Number(opts.limit)}` : sql``;
-  const offset = opts.offset ? sql` OFFSET ${Number(opts.offset)}` : sql``;
+  const limitOffset = limitOffsetSql(opts.limit, opts.offset);
   const from = sql`${sql.table(model.def.table)} AS t${sql.join([...joins, ...plan.joins], sql``)}`;
-  const query = sql<Record<string, unknown>>`SELECT ${sql.join(selects)} FROM ${from} WHERE ${where}${groupBy}${plan.order}${limit}${offset}`;
+  const query = sql<Record<string, unknown>>`SELECT ${sql.join(selects)} FROM ${from} WHERE ${where}${groupBy}${plan.order}${limitOffset}`;
   if (opts.countOnly) {
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (${query}) AS _groups`.execute(model.env.trx);
     return [{ n: Number(rows[0]!.n) }];
