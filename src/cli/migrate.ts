@@ -1,20 +1,22 @@
-import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/database.js';
-import { migrate } from '../db/migrate.js';
+import { migrate as applyMigrations } from '../db/migrate.js';
 import { seed } from '../db/seed.js';
-import { MODELS } from '../models/index.js';
-import { Registry } from '../orm/registry.js';
+import { EXIT, type Command } from './command.js';
 
-/** `npm run migrate`: applies pending migrations and start-up data, then exits. */
-const config = loadConfig();
-const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
-try {
-  const applied = await migrate(database);
-  await seed(database, new Registry([...MODELS], { dbName: config.dbName, passwordHashRounds: config.passwordHashRounds }), config);
-  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-} catch (err) {
-  console.error(`migration failed: ${(err as Error).message}`);
-  process.exitCode = 1;
-} finally {
-  await database.close();
-}
+/**
+ * `livechat-rpc migrate` (also `npm run migrate`): applies pending migrations and the start-up data
+ * (models, access rights, parameters, the admin password on a new database), then exits. Safe while
+ * instances run: migrations take an advisory lock and each file is applied once.
+ */
+const migrate: Command = {
+  summary: 'apply pending database migrations and start-up data',
+  usage: '',
+  needsMigratedDatabase: false,
+  async run(ctx) {
+    const database = await ctx.database();
+    const applied = await applyMigrations(database);
+    await seed(database, ctx.registry(), ctx.config);
+    ctx.io.stdout(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    return EXIT.OK;
+  },
+};
+export default migrate;
