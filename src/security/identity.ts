@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
 import type { Model } from '../orm/model.js';
@@ -29,6 +30,9 @@ export function markIdentityChecked(env: Env): void {
 export function checkIdentity(methodName: string, fn: RpcMethod['fn']): RpcMethod['fn'] {
   const wrapped: RpcMethod['fn'] = async (env: Env, model: Model, ids: Id[], args: Record<string, unknown>) => {
     if (env.service(CHECKED, () => ({ checked: false })).checked) return fn(env, model, ids, args);
+    // transient records live an hour (Odoo's _transient_max_hours vacuum): older wizards go now
+    await sql`DELETE FROM res_users_identitycheck WHERE create_date < (now() AT TIME ZONE 'utc') - interval '1 hour'`.execute(env.trx);
+    await sql`DELETE FROM res_users_apikeys_description WHERE create_date < (now() AT TIME ZONE 'utc') - interval '1 hour'`.execute(env.trx);
     // keep the context's JSON values, as Odoo strips what json.dumps cannot write
     const context = JSON.parse(JSON.stringify(env.context)) as Record<string, unknown>;
     const [wizardId] = await env.model('res.users.identitycheck').sudo().create([

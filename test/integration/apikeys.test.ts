@@ -144,6 +144,15 @@ t.test('only internal users make keys; archived users keys stop working', async 
   t.equal((await json2(carolKey, 'res.partner', 'search_count', { domain: [] })).statusCode, 401);
 });
 
+t.test('wizards older than an hour are removed when the next identity check starts', async (t) => {
+  await sql`UPDATE res_users_identitycheck SET create_date = create_date - interval '2 hours'`.execute(app.db);
+  const before = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM res_users_identitycheck`.execute(app.db)).rows[0]!.n);
+  t.ok(before > 1, 'wizards left by the tests above');
+  await ok(2, 'admin', 'res.users', 'api_key_wizard', [[2]]);
+  const after = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM res_users_identitycheck`.execute(app.db)).rows[0]!.n);
+  t.equal(after, 1, 'only the new one is left');
+});
+
 t.test('res.users.api_key_wizard opens the description wizard behind the identity check', async (t) => {
   const check = await ok(2, 'admin', 'res.users', 'api_key_wizard', [[2]]);
   await ok(2, 'admin', 'res.users.identitycheck', 'write', [[check.res_id], { password: 'admin' }]);
