@@ -82,4 +82,12 @@ export default defineModel({
     { group: 'base.group_portal', perms: 'r' },
     { group: 'base.group_public', perms: 'r' },
   ],
+  // base's res_partner_portal_public_rule: portal and public users read their own commercial
+  // partner and its contacts, not other customers' names, emails and phones
+  rules: [{
+    xmlid: 'base.res_partner_portal_public_rule',
+    name: 'res_partner: portal/public: read access on my commercial partner',
+    domain: [['id', 'child_of', { user: 'commercial_partner_id' }]],
+    groups: ['base.group_portal', 'base.group_public'],
+  }],
 });
