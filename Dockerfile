@@ -28,6 +28,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/sql ./sql
 COPY --from=build /app/schemas ./schemas
+# the admin CLI: docker compose exec app1 npx livechat-rpc <command> (runs dist/cli/index.js)
+COPY --from=build /app/bin ./bin
 
 # DATA_DIR (embedded PGlite database etc. when DATABASE_URL is unset).
 # Mount a volume here to keep data across container re-creation.
