@@ -12,6 +12,7 @@ import { createApiKey, createUser, setPassword } from './users.js';
 import loadDemo from './demo.js';
 import exportTranscripts from './transcripts.js';
 import retention from './retention.js';
+import checkChatbot from './check-chatbot.js';
 
 /** The commands of `npx livechat-rpc <command>` (also `npm run cli -- <command>`): one entry each. */
 export const COMMANDS: Record<string, Command> = {
@@ -22,6 +23,7 @@ export const COMMANDS: Record<string, Command> = {
   'load-demo': loadDemo,
   'export-transcripts': exportTranscripts,
   retention,
+  'check-chatbot': checkChatbot,
 };
 
 function usage(): string {
