@@ -85,9 +85,24 @@ export class HttpError extends Error {
   }
 }
 
-/** Anything that is not an OdooError is an internal failure: hide its details from clients. */
+/** Node and PostgreSQL codes of a database that cannot be reached (connection refused, server shutting down...). */
+const DB_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/** Whether `err` says the database cannot be reached right now (rather than that a query is wrong). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  return (typeof e.code === 'string' && DB_UNAVAILABLE_CODES.has(e.code))
+    || (typeof e.message === 'string' && /^Connection terminated|Client has encountered a connection error/.test(e.message));
+}
+
+/**
+ * Anything that is not an OdooError is an internal failure: hide its details from clients. A
+ * database that cannot be reached is psycopg2's OperationalError, as Odoo answers then.
+ */
 export function asOdooError(err: unknown): OdooError {
   if (err instanceof OdooError) return err;
+  if (isDatabaseUnavailable(err)) return new OdooError('psycopg2.OperationalError', 'The database is not available at the moment; please try again shortly.\n');
   return new PythonError('Exception', 'Internal server error');
 }
 
