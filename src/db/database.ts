@@ -1,9 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, type Transaction } from 'kysely';
-import { DeferredBeginPostgresDialect } from './deferred-begin.js';
-import { PreparingClient } from './prepared.js';
+import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
 
 /** Rows are untyped at this layer: the model registry is the schema. */
 export type Db = Kysely<any>;
@@ -44,8 +42,6 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
 
 function openPostgres(connectionString: string, max: number): Database {
   const pool = new pg.Pool({
-    // frequent statements are prepared once per connection (prepared.ts)
-    Client: PreparingClient,
     connectionString,
     max,
     types: { getTypeParser: ((oid: number, format?: string) => parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
@@ -55,8 +51,7 @@ function openPostgres(connectionString: string, max: number): Database {
   // Nor a checked-out one (a server restarted mid-call): its query fails, the call answers an error,
   // and the pool drops the broken client when it is released.
   pool.on('connect', (client) => { client.on('error', () => {}); });
-  // read-only calls skip BEGIN and COMMIT (deferred-begin.ts)
-  const db = new Kysely<any>({ dialect: new DeferredBeginPostgresDialect({ pool }) });
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'pg',
     db,
