@@ -6,6 +6,7 @@ import { login, testApp } from '../helpers/app.js';
 import { createOperator } from '../helpers/livechat.js';
 import { liveChatSession } from '../helpers/mail.js';
 import { connect } from '../helpers/bus.js';
+import { serializeMethodCall, type XmlRpcValue } from '@foxglove/xmlrpc';
 
 /**
  * Property tests with random and mutated input on every JSON-RPC entry point: whatever arrives,
@@ -23,7 +24,8 @@ const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 t.comment(`fast-check seed ${SEED} (FUZZ_SEED=${SEED} replays this run)`);
 /** FUZZ_SCALE multiplies the run counts for a longer local hunt (CI keeps them bounded). */
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
-const runs = (n: number) => ({ numRuns: Math.ceil(n * SCALE), seed: SEED, endOnFailure: true });
+const N = (n: number) => Math.ceil(n * SCALE);
+const runs = (n: number) => ({ numRuns: N(n), seed: SEED, endOnFailure: true });
 
 /** Row counts of the tables a call could touch: a failed call must leave all of them unchanged. */
 const WATCHED = ['res_partner', 'res_users', 'discuss_channel', 'discuss_channel_member', 'mail_message', 'mail_guest',
@@ -130,7 +132,7 @@ t.test('mutated JSON-RPC envelopes on every route: an answer or an Odoo error, n
       await probe(t, route.url, JSON.stringify(body), { cookie: route.cookie });
     },
   ), runs(150));
-  t.pass('150 mutated envelopes');
+  t.pass(`${N(150)} mutated envelopes`);
 });
 
 t.test('raw bodies and content types: werkzeug\'s 400 or an Odoo error, never a 5xx', async (t) => {
@@ -142,8 +144,8 @@ t.test('raw bodies and content types: werkzeug\'s 400 or an Odoo error, never a 
   const type = fc.constantFrom('application/json', 'application/json-rpc', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin-1', '');
   await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: ROUTES.length - 1 }), raw, type, async (i, payload, contentType) => {
     await probe(t, ROUTES[i]!.url, payload, { cookie: ROUTES[i]!.cookie, contentType });
-  }), runs(150));
-  t.pass('150 raw bodies');
+  }), runs(100));
+  t.pass(`${N(100)} raw bodies`);
 });
 
 /** Field names of a model as the registry knows them, plus hostile ones. */
@@ -186,7 +188,7 @@ t.test('call_kw: random domains, orders, field lists and arguments on the ORM me
     const payload = JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { model, method, args, kwargs } });
     if (await probe(t, '/web/dataset/call_kw', payload, { cookie: admin })) errors++;
   }), runs(250));
-  t.ok(errors > 0, `hostile calls were refused (${errors} of 250)`);
+  t.ok(errors > 0, `hostile calls were refused (${errors} of ${N(250)})`);
   // the service still answers normally afterwards
   const ok = await app.inject({ method: 'POST', url: '/web/dataset/call_kw', headers: { 'content-type': 'application/json', cookie: admin },
     payload: JSON.stringify({ jsonrpc: '2.0', id: 1, params: { model: 'res.users', method: 'search_count', args: [[['login', '=', 'admin']]], kwargs: {} } }) });
@@ -233,4 +235,48 @@ t.test('websocket frames: random and mutated frames never close or crash a socke
   await operator.waitFor('fuzz/private', (n) => n.message.payload.to === 'admin');
   t.same(guest.ofType('fuzz/private').map((n) => n.message.payload), [], 'whatever it asked for, the visitor heard nothing of another\'s');
   await Promise.all([operator.end(), guest.end()]);
+});
+
+t.test('XML-RPC bodies: random, mutated and malformed calls get a methodResponse or a plain 4xx, never a 5xx or an internal fault', async (t) => {
+  const xmlValue: fc.Arbitrary<XmlRpcValue> = fc.letrec<{ v: XmlRpcValue }>((tie) => ({
+    v: fc.oneof({ depthSize: 'small', withCrossShrink: true },
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.boolean(), shortString, fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(shortString, tie('v'), { maxKeys: 3 })),
+  })).v;
+  const mutateX = (valid: XmlRpcValue) => fc.oneof({ weight: 3, arbitrary: fc.constant(valid) }, { weight: 2, arbitrary: xmlValue });
+  const valid: [string, string, XmlRpcValue[]][] = [
+    ['/xmlrpc/2/common', 'authenticate', ['odoo', 'admin', 'admin', {}]],
+    ['/xmlrpc/2/common', 'version', []],
+    ['/xmlrpc/2/object', 'execute_kw', ['odoo', 2, 'admin', 'res.partner', 'search_read', [[['is_company', '=', true]]], { fields: ['name'], limit: 2 }]],
+    ['/xmlrpc/2/object', 'execute', ['odoo', 2, 'admin', 'discuss.channel', 'search_count', []]],
+    ['/xmlrpc/2/db', 'list', []],
+    ['/xmlrpc/object', 'execute_kw', ['odoo', 2, 'admin', 'res.partner', 'read', [[3]]]],
+  ];
+  const call = fc.integer({ min: 0, max: valid.length - 1 }).chain((i) => fc.tuple(
+    fc.constant(valid[i]![0]),
+    fc.oneof({ weight: 4, arbitrary: fc.constant(valid[i]![1]) }, { weight: 1, arbitrary: fc.constantFrom('execute_kw', 'login', 'system.multicall', '__init__', '') }),
+    fc.tuple(...valid[i]![2].map((v) => mutateX(v))).chain((params) => fc.oneof(
+      { weight: 4, arbitrary: fc.constant(params) }, { weight: 1, arbitrary: fc.array(xmlValue, { maxLength: 4 }) })),
+  ));
+  const malformed = fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.constantFrom('<?xml version="1.0"?><methodCall>', '<methodCall><methodName>execute_kw</methodName><params><param><value><int>x</int></value></param></params></methodCall>',
+      '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><methodCall><methodName>&e;</methodName></methodCall>',
+      '<methodCall><methodName>version</methodName><params><param><value><struct><member><value/></member></struct></value></param></params></methodCall>'),
+  );
+  const body = fc.oneof({ weight: 3, arbitrary: call.map(([url, method, params]) => [url, serializeMethodCall(method, params)] as const) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('/xmlrpc/2/common', '/xmlrpc/2/object', '/xmlrpc/2/db'), malformed) });
+  await fc.assert(fc.asyncProperty(body, async ([url, xml]) => {
+    const before = await counts();
+    const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'text/xml' }, payload: xml });
+    const what = `${url} ${xml.slice(0, 300)}`;
+    if (res.statusCode >= 500) t.fail(`${what}: HTTP ${res.statusCode}: ${res.body.slice(0, 300)}`);
+    else if (res.statusCode === 200) {
+      if (!/<methodResponse>/.test(res.body)) t.fail(`${what}: a 200 that is not a methodResponse`);
+      if (/Internal server error/.test(res.body)) t.fail(`${what}: internal fault: ${res.body.slice(0, 400)}`);
+      if (/root:/.test(res.body)) t.fail(`${what}: an external entity was read`);
+      if (/<fault>/.test(res.body) && (await counts()) !== before) t.fail(`${what}: a fault left the database changed`);
+    } else if (![400, 404, 405, 413].includes(res.statusCode)) t.fail(`${what}: unexpected HTTP ${res.statusCode}`);
+  }), runs(120));
+  t.pass(`${N(120)} XML-RPC bodies`);
 });
