@@ -76,6 +76,16 @@ export default fp(async function websocketRoutes(app: FastifyInstance, opts: { w
       // does not answer the close frame in time is dropped (ws alone would wait 30 s, past
       // Fastify's close timeout), then the presences being marked offline are waited for
       const wss = this.websocketServer;
+      // no new socket meanwhile (what @fastify/websocket's own preClose does): a reconnecting
+      // client is told 503 and its connection closed, so it goes elsewhere. Routed as usual, the
+      // upgrade would get Fastify's 503 but its connection would stay open, holding close() up to
+      // the grace period
+      const server = this.server;
+      for (const listener of server.listeners('upgrade')) server.removeListener('upgrade', listener as (...args: unknown[]) => void);
+      server.on('upgrade', (_request, socket) => {
+        socket.on('error', () => {});
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      });
       const open = [...wss.clients];
       for (const client of open) client.close(CloseCode.GOING_AWAY);
       let timer: NodeJS.Timeout | undefined;

@@ -26,7 +26,7 @@ export function renderNginxConfig(opts: { upstreams: string[]; port: number; pre
     if (!pattern.test(conf)) throw new Error(`deploy/nginx.conf has no ${pattern}`);
     conf = conf.replace(pattern, by);
   };
-  replace(/^(\s*)server app1:8069;\n\s*server app2:8069;$/m, opts.upstreams.map((u) => `$1server ${u};`).join('\n'));
+  replace(/^(\s*)server app1:8069( [^;\n]*)?;\n\s*server app2:8069( [^;\n]*)?;$/m, opts.upstreams.map((u) => `$1server ${u}$2;`).join('\n'));
   replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${opts.port};`);
   replace(/\/var\/log\/nginx\//g, `${opts.prefix}/`);
   const temp = (name: string) => join(opts.prefix, name);

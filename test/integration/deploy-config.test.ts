@@ -53,7 +53,7 @@ t.test('docker-compose.prod.yml: PostgreSQL 15 with a volume, two instances behi
 
 t.test('deploy/nginx.conf: round-robin, websocket upgrade with long timeouts, forwarded headers', async (t) => {
   const conf = readFileSync(NGINX_CONF, 'utf8');
-  t.match(conf, /upstream livechat_rpc \{\s*server app1:8069;\s*server app2:8069;/, 'both instances, round-robin');
+  t.match(conf, /upstream livechat_rpc \{\s*server app1:8069 max_fails=0;\s*server app2:8069 max_fails=0;/, 'both instances, round-robin, neither ever set aside');
   const websocket = /location = \/websocket \{([^}]*)\}/.exec(conf)?.[1] ?? '';
   t.match(websocket, /proxy_set_header Upgrade \$http_upgrade;/);
   t.match(websocket, /proxy_set_header Connection \$connection_upgrade;/);

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import pg from 'pg';
 import t from 'tap';
 import { sql } from 'kysely';
@@ -84,4 +85,37 @@ t.test('shutdown: a call in flight finishes (its connection closed after it), ne
   t.equal(answer.connection, 'close', 'and its keep-alive connection is closed after it');
   await closed;
   t.ok(Date.now() - started < 5000, `closed in ${Date.now() - started} ms, not after the 72 s keep-alive timeout`);
+});
+
+t.test('shutdown: a websocket reconnecting meanwhile is refused and let go, so close() ends', async (t) => {
+  const { app } = await testApp(t);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as { port: number };
+  const handshake = 'GET /websocket?version=17.0-1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+    + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:8069\r\n\r\n';
+  // a raw client: it never answers the server's close frame, so the shutdown waits for it (1 s)
+  const open = (label: string) => new Promise<{ received: () => string; closed: Promise<void> }>((resolve) => {
+    let data = '';
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(handshake);
+      resolve({ received: () => data, closed: new Promise((r) => socket.once('close', () => r())) });
+    });
+    socket.on('data', (d) => { data += d.toString('latin1'); });
+    socket.on('error', () => {});
+    t.teardown(() => socket.destroy());
+    void label;
+  });
+  const first = await open('first');
+  await new Promise((r) => setTimeout(r, 200));
+  t.match(first.received(), /^HTTP\/1.1 101 /, 'a connected client');
+  const started = Date.now();
+  const closed = app.close();
+  await new Promise((r) => setTimeout(r, 100));
+  const late = await open('late');
+  const lateClosed = await Promise.race([late.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 900))]);
+  t.match(late.received(), /^HTTP\/1.1 503 Service Unavailable\r\n/, 'a client reconnecting during the shutdown gets 503');
+  t.ok(lateClosed, 'and its connection is closed at once, not left open');
+  const ended = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+  t.ok(ended, `close() ended in ${Date.now() - started} ms`);
+  t.match(first.received(), /\x88\x02\x03\xe9/, 'the connected client was sent close code 1001');
 });
