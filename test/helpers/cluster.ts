@@ -5,6 +5,22 @@ import type { Notification } from './bus.js';
 
 const ROOT = new URL('../../', import.meta.url);
 
+const children = new Set<ChildProcess>();
+let reaping = false;
+/**
+ * Kills the processes a test started when the test process ends, even when tap times it out
+ * (SIGTERM, where 'exit' handlers do not run): otherwise they outlive it, listening, connected.
+ */
+export function ownChild(child: ChildProcess): void {
+  if (!reaping) {
+    reaping = true;
+    process.once('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+    process.once('SIGTERM', () => { for (const c of children) c.kill('SIGKILL'); process.exit(143); });
+  }
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
 /** A free loopback port (asked from the kernel, then released for the caller to listen on). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,6 +52,7 @@ export class Instance {
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...this.env, PORT: String(this.port), HOST: '127.0.0.1' };
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    ownChild(child);
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     let partial = '';
     child.stdout!.on('data', (data: Buffer) => {

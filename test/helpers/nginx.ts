@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ownChild } from './cluster.js';
 
 /** The nginx configuration docker-compose.prod.yml runs (a conf.d file, inside the image's `http` block). */
 export const NGINX_CONF = new URL('../../deploy/nginx.conf', import.meta.url);
@@ -85,6 +86,7 @@ export async function startNginx(binary: string, upstreams: string[], port: numb
   const test = nginxTest(binary, config, prefix);
   if (!test.ok) throw new Error(`nginx -t failed: ${test.output}`);
   const child = spawn(binary, ['-p', prefix, '-e', 'stderr', '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  ownChild(child);
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += d; });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
