@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PGliteDialect, type Transaction } from 'kysely';
+import { DeferredBeginPostgresDialect } from './deferred-begin.js';
+import { PreparingClient } from './prepared.js';
 
 /** Rows are untyped at this layer: the model registry is the schema. */
 export type Db = Kysely<any>;
@@ -42,6 +44,8 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
 
 function openPostgres(connectionString: string, max: number): Database {
   const pool = new pg.Pool({
+    // frequent statements are prepared once per connection (prepared.ts)
+    Client: PreparingClient,
     connectionString,
     max,
     types: { getTypeParser: ((oid: number, format?: string) => parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
@@ -51,7 +55,8 @@ function openPostgres(connectionString: string, max: number): Database {
   // Nor a checked-out one (a server restarted mid-call): its query fails, the call answers an error,
   // and the pool drops the broken client when it is released.
   pool.on('connect', (client) => { client.on('error', () => {}); });
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  // read-only calls skip BEGIN and COMMIT (deferred-begin.ts)
+  const db = new Kysely<any>({ dialect: new DeferredBeginPostgresDialect({ pool }) });
   return {
     kind: 'pg',
     db,

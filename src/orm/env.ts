@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Trx } from '../db/database.js';
 import { keyError, valueError } from '../errors.js';
+import { accessChanged, groupIdsOf } from '../security/access.js';
 import type { Registry } from './registry.js';
 import { Model } from './model.js';
 
@@ -88,8 +88,7 @@ export class Env {
   groupIds(uid = this.uid): Promise<Set<number>> {
     let cached = this.state.groupsByUid.get(uid);
     if (!cached) {
-      cached = sql<{ gid: number }>`SELECT gid FROM res_groups_users_rel WHERE uid = ${uid}`
-        .execute(this.trx).then((r) => new Set(r.rows.map((x) => x.gid)));
+      cached = groupIdsOf(this, uid);
       this.state.groupsByUid.set(uid, cached);
     }
     return cached;
@@ -111,8 +110,9 @@ export class Env {
     return id;
   }
 
-  /** Forgets cached memberships after res.users / res.groups writes in this call. */
+  /** Forgets cached memberships (and the access generation) after res.users / res.groups writes in this call. */
   invalidateGroups(): void {
     this.state.groupsByUid.clear();
+    accessChanged(this);
   }
 }

@@ -66,15 +66,14 @@ export const baseMethods: Record<string, RpcMethod> = {
       }
       const fields = list(a.fields);
       const load = 'load' in a ? loadOf(a.load) : '_classic_read';
-      const ids = await m.search(domainOf(a.domain), { offset: num(a.offset, 'offset') ?? 0, limit: num(a.limit, 'limit'), order: str(a.order) });
       // active_test only applies to the search, not to the x2many values read afterwards
       let reader = m;
       if ('active_test' in env.context) {
         const { active_test: _dropped, ...context } = env.context;
         reader = m.with(env.withContext(context));
       }
-      if (!ids.length) { await reader.read([], fields, load); return []; }
-      return reader.read(ids, fields, load);
+      // search and read in one query (search_fetch)
+      return m.searchFetch(domainOf(a.domain), fields, { offset: num(a.offset, 'offset') ?? 0, limit: num(a.limit, 'limit'), order: str(a.order) }, load, reader);
     },
     true,
   ),

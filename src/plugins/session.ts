@@ -23,6 +23,11 @@ export interface OdooSession {
   /** The cookie must be (re)sent. */
   dirty: boolean;
   data: Record<string, unknown>;
+  /**
+   * The access rights generation when the session was read (security/access.ts): read with the
+   * session so a call needs no query of its own to know its cached rights are current. Not stored.
+   */
+  accessGeneration?: number;
 }
 
 export interface SessionStore {
@@ -51,6 +56,9 @@ interface SessionRow {
   sid: string; uid: number | null; login: string | null; db: string | null; context: Context;
   session_token: string | null; data: Record<string, unknown>;
   u_login: string | null; u_password: string | null; u_active: boolean | null;
+  /** last_seen is more than a minute old. */
+  stale: boolean;
+  access_generation: number | null;
 }
 
 /** Database-backed sessions with the session_id cookie (and the early-17.0 X-Openerp-Session-Id header / ?session_id=). */
@@ -71,7 +79,9 @@ export default fp(async (app, opts: { secret: () => string; maxInactivitySeconds
       if (sid) {
         const { rows } = await sql<SessionRow>`
           SELECT s.sid, s.uid, s.login, s.db, s.context, s.session_token, s.data,
-                 u.login AS u_login, u.password AS u_password, u.active AS u_active
+                 u.login AS u_login, u.password AS u_password, u.active AS u_active,
+                 s.last_seen < (now() AT TIME ZONE 'utc') - interval '60 seconds' AS stale,
+                 (SELECT generation FROM access_signaling WHERE id = 1) AS access_generation
           FROM http_session s LEFT JOIN res_users u ON u.id = s.uid
           WHERE s.sid = ${sid} AND s.last_seen > (now() AT TIME ZONE 'utc') - make_interval(secs => ${opts.maxInactivitySeconds})`.execute(db);
         const row = rows[0];
@@ -79,6 +89,7 @@ export default fp(async (app, opts: { secret: () => string; maxInactivitySeconds
           const session: OdooSession = {
             sid: row.sid, uid: row.uid, login: row.login, db: row.db, context: row.context ?? {}, data: row.data ?? {},
             explicit: Boolean(fromHeader), isNew: false, dirty: false,
+            accessGeneration: row.access_generation === null ? undefined : Number(row.access_generation),
           };
           // a password change or archived user invalidates the session (session_token check): Odoo
           // logs it out keeping the db, which rotates the id (the old one is gone for good)
@@ -89,8 +100,11 @@ export default fp(async (app, opts: { secret: () => string; maxInactivitySeconds
               isNew: true, dirty: true,
             };
           }
-          await sql`UPDATE http_session SET last_seen = (now() AT TIME ZONE 'utc')
-            WHERE sid = ${sid} AND last_seen < (now() AT TIME ZONE 'utc') - interval '60 seconds'`.execute(db);
+          // last_seen moves at most once a minute; a fresh session costs no write (one query per request)
+          if (row.stale) {
+            await sql`UPDATE http_session SET last_seen = (now() AT TIME ZONE 'utc')
+              WHERE sid = ${sid} AND last_seen < (now() AT TIME ZONE 'utc') - interval '60 seconds'`.execute(db);
+          }
           noteUser(session.uid);
           return session;
         }

@@ -5,6 +5,7 @@ import { AccessError } from '../errors.js';
 import { callKw } from '../orm/dispatch.js';
 import { runInTransaction } from '../orm/transaction.js';
 import type { OdooSession } from '../plugins/session.js';
+import { startAtGeneration } from '../security/access.js';
 import { authenticate } from '../security/auth.js';
 import { jsonRoute, requireParams } from './json-route.js';
 import { rpcServices } from './services.js';
@@ -54,8 +55,10 @@ export default async function odooRoutes(app: FastifyInstance, opts: { config: C
 
   const dataset = async ({ params, session }: { params: Record<string, unknown>; session: OdooSession }, qualname = 'DataSet.call_kw') => {
     requireParams(params, qualname, ['model', 'method', 'args', 'kwargs']);
-    return runInTransaction(app.database, app.registry, session.uid!, session.context,
-      (env) => callKw(env, String(params.model), params.method as string, params.args, params.kwargs));
+    return runInTransaction(app.database, app.registry, session.uid!, session.context, (env) => {
+      startAtGeneration(env, session.accessGeneration);
+      return callKw(env, String(params.model), params.method as string, params.args, params.kwargs);
+    });
   };
   jsonRoute(app, '/web/dataset/call_kw', { auth: 'user' }, dataset);
   jsonRoute(app, '/web/dataset/call_kw/*', { auth: 'user' }, dataset);

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import t from 'tap';
+import { sql, type Transaction } from 'kysely';
+import { openDatabase, type Database } from '../../src/db/database.js';
+
+/**
+ * Transactions begin at their first statement that is not a plain read (src/db/deferred-begin.ts):
+ * a call that only reads sends neither BEGIN nor COMMIT, and everything else behaves as one
+ * transaction from that statement on.
+ */
+const url = process.env.TEST_DATABASE_URL;
+
+if (!url) {
+  t.plan(0, 'needs TEST_DATABASE_URL (real Postgres): deferred BEGIN is a Postgres driver feature');
+} else {
+  const name = `lcrpc_defer_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const databases: Database[] = [];
+  t.teardown(async () => {
+    await Promise.all(databases.map((d) => d.close()));
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+  const open = async () => {
+    const d = await openDatabase({ databaseUrl: u.toString(), dataDir: 'memory://', poolMax: 2 });
+    databases.push(d);
+    return d;
+  };
+  const database = await open();
+  const db = database.db;
+  await sql`CREATE TABLE note (id serial PRIMARY KEY, body text NOT NULL, at timestamp DEFAULT now())`.execute(db);
+  await sql`INSERT INTO note (body) VALUES ('committed before')`.execute(db);
+
+  /** Whether the backend `pid` is inside a transaction, seen from another connection. */
+  const inTransaction = async (pid: number) => {
+    const { rows } = await admin.query(`SELECT xact_start IS NOT NULL AS open FROM pg_stat_activity WHERE pid = $1`, [pid]);
+    return rows[0]?.open as boolean;
+  };
+  const pidOf = async (trx: Transaction<any>) =>
+    Number((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0]!.pid);
+
+  t.test('a transaction that only reads never begins', async (t) => {
+    const seen = await db.transaction().execute(async (trx) => {
+      const pid = await pidOf(trx);
+      const { rows } = await sql<{ body: string }>`SELECT body FROM note ORDER BY id`.execute(trx);
+      t.notOk(await inTransaction(pid), 'no BEGIN was sent for plain reads');
+      return rows.map((r) => r.body);
+    });
+    t.same(seen, ['committed before']);
+  });
+
+  t.test('the first write begins it; rolling back undoes everything from there', async (t) => {
+    await t.rejects(db.transaction().execute(async (trx) => {
+      const pid = await pidOf(trx);
+      await sql`SELECT count(*) FROM note`.execute(trx);
+      await sql`INSERT INTO note (body) VALUES ('rolled back')`.execute(trx);
+      t.ok(await inTransaction(pid), 'BEGIN was sent before the INSERT');
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM note WHERE body = 'rolled back'`.execute(trx);
+      t.equal(rows[0]!.n, 1, 'the transaction sees its own write');
+      throw new Error('boom');
+    }), /boom/);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM note WHERE body = 'rolled back'`.execute(db);
+    t.equal(rows[0]!.n, 0);
+  });
+
+  t.test('a committed transaction keeps its writes and reads after them see them', async (t) => {
+    await db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO note (body) VALUES ('kept')`.execute(trx);
+    });
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM note WHERE body = 'kept'`.execute(db);
+    t.equal(rows[0]!.n, 1);
+  });
+
+  t.test('locks, the clock and NOTIFY begin the transaction first', async (t) => {
+    for (const statement of [
+      sql`SELECT id FROM note ORDER BY id LIMIT 1 FOR UPDATE`,
+      sql`SELECT pg_advisory_xact_lock(4242)`,
+      sql`SELECT now() AS at`,
+      sql`SELECT pg_notify('deferred_begin_test', 'x')`,
+    ]) {
+      await db.transaction().execute(async (trx) => {
+        const pid = await pidOf(trx);
+        await statement.execute(trx);
+        t.ok(await inTransaction(pid), statement.compile(db).sql);
+      });
+    }
+    // the clock read before a write is the transaction's: the row written after it has the same time
+    const [at, written] = await db.transaction().execute(async (trx) => {
+      const { rows: [clock] } = await sql<{ at: string }>`SELECT now()::timestamp::text AS at`.execute(trx);
+      const { rows: [row] } = await sql<{ at: string }>`INSERT INTO note (body) VALUES ('clock') RETURNING at::text AS at`.execute(trx);
+      return [clock!.at, row!.at];
+    });
+    t.equal(written, at);
+  });
+
+  t.test('after a failed read, the transaction is aborted as Postgres would have it', async (t) => {
+    const err = await db.transaction().execute(async (trx) => {
+      await t.rejects(sql`SELECT no_such_column FROM note`.execute(trx));
+      return sql`INSERT INTO note (body) VALUES ('after failure')`.execute(trx).then(() => null, (e: { code?: string }) => e);
+    }).catch((e: { code?: string }) => e);
+    t.equal((err as { code?: string } | null)?.code, '25P02', 'the next statement is refused');
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM note WHERE body = 'after failure'`.execute(db);
+    t.equal(rows[0]!.n, 0);
+  });
+
+  t.test('a server whose default isolation is stricter than READ COMMITTED begins at once', async (t) => {
+    await admin.query(`ALTER DATABASE ${name} SET default_transaction_isolation = 'repeatable read'`);
+    const strict = await open();
+    await strict.db.transaction().execute(async (trx) => {
+      const pid = await pidOf(trx);
+      await sql`SELECT count(*) FROM note`.execute(trx);
+      t.ok(await inTransaction(pid), 'one snapshot for the whole transaction, as asked');
+    });
+    await admin.query(`ALTER DATABASE ${name} RESET default_transaction_isolation`);
+  });
+}
