@@ -21,7 +21,7 @@ app.get<{ Querystring: { gc?: string } }>('/bench/stats', async (request) => {
   return { pid: process.pid, subscribers: sockets.size, sockets: sockets.size, memory: process.memoryUsage() };
 });
 app.post('/bench/baseline/deliver', async (request) => {
-  const { params } = JSON.parse(String(request.body));
+  const { params } = (typeof request.body === 'string' ? JSON.parse(request.body) : request.body) as { params: { marker: string } };
   const frame = JSON.stringify([{ id: 0, message: { type: 'discuss.channel/new_message', payload: { message: { body: `<p>${params.marker}</p>` } } } }]);
   for (const s of sockets) s.send(frame);
   return { jsonrpc: '2.0', id: 1, result: true };

@@ -6,6 +6,7 @@
  *
  *   npm run bench [-- --only rpc,delivery] [--backend pg|pglite|both] [--seconds 5] [--profile]
  *
+ * `--fanout-sockets N` opens fewer than 10,000 sockets in the fan-out scenario (quick profiling runs).
  * `--profile` runs the service processes with `node --cpu-prof` (profiles in
  * bench/results/profiles/, readable in Chrome DevTools or speedscope as flame graphs) and prints
  * where each spent its time.
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'both' },
     seconds: { type: 'string', default: '5' },
     profile: { type: 'boolean', default: false },
+    'fanout-sockets': { type: 'string' },
   },
 });
 const only = args.only ? new Set(args.only.split(',').map((s) => s.trim())) : undefined;
@@ -82,7 +84,7 @@ for (const kind of backends) {
     for (const scenario of wanted) {
       if (Date.now() - started > RUN_BUDGET_MS) { skipped.push(`${scenario.name} (${kind}): run budget spent`); continue; }
       log(`${kind}: ${scenario.name}`);
-      const ctx: ScenarioContext = { backend, log: (m) => log(`${kind} ${scenario.name}: ${m}`), seconds, earlier: figures, nodeArgs };
+      const ctx: ScenarioContext = { backend, log: (m) => log(`${kind} ${scenario.name}: ${m}`), seconds, earlier: figures, nodeArgs, fanoutSockets: args['fanout-sockets'] ? Number(args['fanout-sockets']) : undefined };
       try {
         figures.push(...await scenario.run(ctx));
       } catch (err) {

@@ -11,6 +11,8 @@ export interface ScenarioContext {
   earlier: Figure[];
   /** Extra node flags of the service processes (`--profile` adds --cpu-prof). */
   nodeArgs: string[];
+  /** Fewer fan-out sockets than the 10,000 of the issue (`--fanout-sockets`, for quick profiling runs only). */
+  fanoutSockets?: number;
 }
 
 export type Scenario = (ctx: ScenarioContext) => Promise<Figure[]>;

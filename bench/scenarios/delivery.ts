@@ -58,7 +58,7 @@ export async function postAtRate(
   const values = [...latencies.values()];
   return {
     posts: count, received: latencies.size, lost: sent.size - latencies.size, postErrors, firstError,
-    p50: percentile(values, 50), p99: percentile(values, 99), max: Math.max(...values, Number.NaN), closes,
+    p50: percentile(values, 50), p99: percentile(values, 99), max: values.length ? Math.max(...values) : Number.NaN, closes,
   };
 }
 

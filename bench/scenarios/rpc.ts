@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { benchServer, type ScenarioContext } from '../lib/context.js';
+import { CpuMeter, databaseOf } from '../lib/cpu.js';
 import type { Figure } from '../lib/report.js';
 import { RpcClient } from '../lib/util.js';
 
@@ -17,14 +18,18 @@ const SEARCH_READ = {
 };
 const readCall = (partnerId: number) => ({ model: 'res.partner', method: 'read', args: [[partnerId], ['name', 'email', 'phone']], kwargs: { context: CONTEXT } });
 
-interface Load { rps: number; p50: number; p99: number; total: number; failures: number }
+interface Load { rps: number; p50: number; p99: number; total: number; failures: number; cpuMs: { node: number; postgres: number } }
 
-async function load(url: string, body: string, cookie: string | undefined, seconds: number): Promise<Load> {
+async function load(meter: CpuMeter, url: string, body: string, cookie: string | undefined, seconds: number): Promise<Load> {
+  await meter.start();
   const result = await autocannon({
     url, method: 'POST', connections: CONNECTIONS, duration: seconds, body,
     headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
   });
+  const cpu = await meter.stop();
+  const per = (s: number) => (result.requests.total ? (s * 1000) / result.requests.total : Number.NaN);
   return {
+    cpuMs: { node: per(cpu.node), postgres: per(cpu.postgres) },
     rps: result.requests.total / (result.duration || seconds),
     p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total,
     failures: result.errors + result.timeouts + result.non2xx,
@@ -44,6 +49,7 @@ async function check(client: RpcClient, path: string, params: unknown, cookie: s
 export async function rpcScenario(ctx: ScenarioContext): Promise<Figure[]> {
   const server = await benchServer(ctx);
   const client = new RpcClient(server.url);
+  const meter = new CpuMeter(server.child.pid!, databaseOf(ctx.backend.env.DATABASE_URL));
   try {
     const { cookies } = await client.call('/web/session/authenticate', { db: 'odoo', login: 'admin', password: 'admin' });
     const cookie = `session_id=${cookies.session_id}`;
@@ -56,12 +62,13 @@ export async function rpcScenario(ctx: ScenarioContext): Promise<Figure[]> {
       await check(client, c.ours, c.params, cookie, c.rows);
       await check(client, c.base, c.params, undefined, c.rows);
       const body = JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: c.params });
-      await load(server.url + c.ours, body, cookie, 1); // warm-up
-      await load(server.url + c.base, body, undefined, 1);
-      const base = await load(server.url + c.base, body, undefined, ctx.seconds);
-      const ours = await load(server.url + c.ours, body, cookie, ctx.seconds);
+      await load(meter, server.url + c.ours, body, cookie, 1); // warm-up
+      await load(meter, server.url + c.base, body, undefined, 1);
+      const base = await load(meter, server.url + c.base, body, undefined, ctx.seconds);
+      const ours = await load(meter, server.url + c.ours, body, cookie, ctx.seconds);
       await check(client, c.ours, c.params, cookie, c.rows);
-      ctx.log(`${c.name}: ${ours.rps.toFixed(0)} req/s (p99 ${ours.p99} ms) vs baseline ${base.rps.toFixed(0)} req/s (p99 ${base.p99} ms)`);
+      const cpu = (l: Load) => `${(l.cpuMs.node + l.cpuMs.postgres).toFixed(3)} ms (Node ${l.cpuMs.node.toFixed(3)}${ctx.backend.kind === 'pg' ? ` + Postgres ${l.cpuMs.postgres.toFixed(3)}` : ''})`;
+      ctx.log(`${c.name}: ${ours.rps.toFixed(0)} req/s (p99 ${ours.p99} ms, CPU ${cpu(ours)}/call) vs baseline ${base.rps.toFixed(0)} req/s (p99 ${base.p99} ms, CPU ${cpu(base)}/call)`);
       figures.push({
         scenario: `1 rpc ${c.name}`, backend: ctx.backend.kind, label: `${c.name} throughput`, value: ours.rps, unit: 'req/s', better: 'higher',
         goal: { value: c.goal }, ...(c.name === 'search_read' ? { ratioGoal: { value: 0.6, text: '>= 0.6x baseline' } } : {}),
@@ -71,6 +78,11 @@ export async function rpcScenario(ctx: ScenarioContext): Promise<Figure[]> {
       figures.push({
         scenario: `1 rpc ${c.name}`, backend: ctx.backend.kind, label: `${c.name} p99 latency`, value: ours.p99, unit: 'ms', better: 'lower',
         baseline: { label: 'bare SQL route', value: base.p99 },
+      });
+      // CPU per call hardly depends on what else the machine runs: the figure to compare runs with
+      figures.push({
+        scenario: `1 rpc ${c.name}`, backend: ctx.backend.kind, label: `${c.name} server CPU per call`, value: ours.cpuMs.node + ours.cpuMs.postgres, unit: 'ms', better: 'lower',
+        baseline: { label: 'bare SQL route', value: base.cpuMs.node + base.cpuMs.postgres }, notes: `ours ${cpu(ours)}, baseline ${cpu(base)}`,
       });
     }
     return figures;

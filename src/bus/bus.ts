@@ -80,16 +80,23 @@ export class Bus {
     await this.database.db.transaction().execute((trx) => this.write(trx, pending));
   }
 
+  /**
+   * Writes a call's notifications and its NOTIFYs in one statement: on Postgres the write lock is
+   * taken first (the rows to insert are joined with it, so no id is drawn before the lock is
+   * held), then the rows, then one pg_notify per payload, delivered by the commit.
+   */
   private async write(trx: Trx, pending: Pending[]): Promise<void> {
     if (!pending.length) return;
     const batch = pending.splice(0);
-    if (this.database.kind === 'pg') await sql`SELECT pg_advisory_xact_lock(${BUS_WRITE_LOCK})`.execute(trx);
-    const values = batch.map((p) => sql`(${p.channel}, ${p.message})`);
-    await sql`INSERT INTO bus_bus (channel, message) VALUES ${sql.join(values)}`.execute(trx);
+    const values = sql.join(batch.map((p) => sql`(${p.channel}, ${p.message})`));
+    const payloads = notifyPayloads([...new Set(batch.map((p) => p.channel))]);
+    const lock = this.database.kind === 'pg'
+      ? sql`SELECT pg_advisory_xact_lock(${BUS_WRITE_LOCK})`
+      : sql`SELECT 1`;
+    await sql`WITH _lock AS MATERIALIZED (${lock}),
+      _rows AS (INSERT INTO bus_bus (channel, message) SELECT v.channel, v.message FROM _lock, (VALUES ${values}) AS v(channel, message) RETURNING id)
+      SELECT pg_notify('imbus', p) FROM unnest(${sql.val(payloads)}::text[]) AS p, (SELECT count(*) FROM _rows) AS _n`.execute(trx);
     this.written += batch.length;
-    for (const payload of notifyPayloads([...new Set(batch.map((p) => p.channel))])) {
-      await sql`SELECT pg_notify('imbus', ${payload})`.execute(trx);
-    }
   }
 
   /** Every notification after `cursor`, whatever its channel: one read serves all sockets of the instance. */

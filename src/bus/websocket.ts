@@ -44,8 +44,9 @@ class BusSocket implements Subscriber {
   private readonly frames: number[] = [];
   constructor(private readonly ws: WebSocket) {}
 
-  send(frame: string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+  send(frame: string | Buffer): void {
+    // a Buffer is the UTF-8 of a text frame (the fan-out encodes a frame once for many sockets)
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame, { binary: false });
   }
 
   /**
