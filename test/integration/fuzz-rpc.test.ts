@@ -20,7 +20,8 @@ const { app, config } = await testApp(t, {}, { websocket: { rateLimitBurst: 1_00
 await createOperator(app, { login: 'op_fuzz' });
 const admin = await login(app);
 const visitor = await liveChatSession(app);
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+// CI explores one fixed seed (a red build must replay); local runs draw a new one each time
+const SEED = Number(process.env.FUZZ_SEED ?? (process.env.CI ? 20261122 : Date.now() % 2 ** 31));
 t.comment(`fast-check seed ${SEED} (FUZZ_SEED=${SEED} replays this run)`);
 /** FUZZ_SCALE multiplies the run counts for a longer local hunt (CI keeps them bounded). */
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
