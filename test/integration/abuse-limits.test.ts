@@ -20,13 +20,15 @@ const { app } = await testApp(t, {
   LOGIN_COOLDOWN_SECONDS: '60',
   WEBSOCKET_MAX_FRAME_BYTES: '4096',
   WEBSOCKET_RATE_LIMIT_BURST: '3',
+  // behind a proxy: the client address is the X-Forwarded-For one (requests without it use the socket's)
+  TRUST_PROXY: 'true',
 });
 await createOperator(app, { login: 'op_limits' });
 
-async function post(a: FastifyInstance, url: string, params: unknown, opts: { ip?: string; cookie?: string } = {}): Promise<{ res: LightMyRequestResponse; body: RpcBody }> {
+async function post(a: FastifyInstance, url: string, params: unknown, opts: { ip?: string; cookie?: string; forwardedFor?: string } = {}): Promise<{ res: LightMyRequestResponse; body: RpcBody }> {
   const res = await a.inject({
     method: 'POST', url, remoteAddress: opts.ip ?? '127.0.0.1',
-    headers: { 'content-type': 'application/json', ...(opts.cookie ? { cookie: opts.cookie } : {}) },
+    headers: { 'content-type': 'application/json', ...(opts.cookie ? { cookie: opts.cookie } : {}), ...(opts.forwardedFor ? { 'x-forwarded-for': opts.forwardedFor } : {}) },
     payload: JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 7, params }),
   });
   return { res, body: res.json() as RpcBody };
@@ -64,6 +66,15 @@ t.test('live chat sessions: 3 per minute per client address, then 429; other add
   t.notOk(preview.body.error);
   const other = await post(app, '/im_livechat/get_session', params, { ip: '203.0.113.11' });
   t.ok(other.body.result?.id, 'another address still gets a session');
+});
+
+t.test('TRUST_PROXY: visitors behind one proxy are counted by their X-Forwarded-For address', async (t) => {
+  const proxy = '10.1.2.3';
+  const params = { channel_id: 1, anonymous_name: 'Visitor', persisted: true };
+  for (let i = 0; i < 3; i++) t.ok((await post(app, '/im_livechat/get_session', params, { ip: proxy, forwardedFor: '192.0.2.1' })).body.result?.id);
+  t.equal((await post(app, '/im_livechat/get_session', params, { ip: proxy, forwardedFor: '192.0.2.1' })).res.statusCode, 429, 'the 4th from one visitor');
+  t.ok((await post(app, '/im_livechat/get_session', params, { ip: proxy, forwardedFor: '192.0.2.2' })).body.result?.id, 'another visitor through the same proxy');
+  t.equal((await post(app, '/im_livechat/get_session', params, { ip: '10.9.9.9', forwardedFor: '192.0.2.1' })).res.statusCode, 429, 'the same visitor through another proxy');
 });
 
 t.test('messages: 3 per minute per guest, then 429 with nothing stored; other guests and operators unaffected', async (t) => {
