@@ -4,6 +4,7 @@ import pg from 'pg';
 import t from 'tap';
 import { sql } from 'kysely';
 import { testApp } from '../helpers/app.js';
+import { eventually } from '../helpers/bus.js';
 
 /**
  * Readiness (`/web/health/ready`: database, migrations, bus listener) beside Odoo's liveness check,
@@ -40,6 +41,8 @@ t.test('on PostgreSQL: not ready while the database refuses connections, ready a
   // the database goes away: new connections are refused and the open ones (pool, LISTEN) are cut
   await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
   await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+  // the LISTEN connection learns it is gone from its socket, a moment later
+  await eventually(() => !app.busService.listener.connected, 'the listener to notice', 5000);
   const down = await app.inject({ method: 'GET', url: '/web/health/ready' });
   t.equal(down.statusCode, 503);
   t.match(down.json(), { status: 'fail', checks: { database: /^fail: /, bus_listener: 'fail' } });
@@ -106,7 +109,8 @@ t.test('shutdown: a websocket reconnecting meanwhile is refused and let go, so c
     void label;
   });
   const first = await open('first');
-  await new Promise((r) => setTimeout(r, 200));
+  // the upgrade is answered asynchronously: wait for it (a loaded machine takes more than a moment)
+  for (const until = Date.now() + 5000; !first.received() && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
   t.match(first.received(), /^HTTP\/1.1 101 /, 'a connected client');
   const started = Date.now();
   const closed = app.close();
