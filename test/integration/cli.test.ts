@@ -132,6 +132,10 @@ t.test('retention: dry run and run, as text or JSON', async (t) => {
   t.match(await cli(['retention']), { code: 0, stdout: /anonymized 0 conversations/ });
 });
 
+t.test('migrate: an up-to-date database stays as it is', async (t) => {
+  t.same(await cli(['migrate']), { code: 0, stdout: 'database is up to date\n', stderr: '' });
+});
+
 t.test('a database that is not migrated is refused, except by migrate', async (t) => {
   // a fresh in-memory database of the CLI's own
   t.match(await cli(['create-user', 'x'], { database: false }), { code: 1, stderr: /the database is not migrated \(\d+ pending, e\.g\. 0001_base\): run `livechat-rpc migrate` first/ });
@@ -146,5 +150,4 @@ t.test('npx livechat-rpc: the bin script runs the same CLI', async (t) => {
   t.equal(help.code, 0);
   t.match(help.stdout, /usage: livechat-rpc <command>/);
   t.equal((await run(['nonsense'])).code, 2);
-  t.match(await run(['migrate']), { code: 0, stdout: /^applied: 0001_base, /m }, 'a new embedded database is migrated');
 });
