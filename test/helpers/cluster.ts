@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { WebSocket } from 'ws';
 import type { Notification } from './bus.js';
+
+export { freePort } from './pg-cluster.js';
 
 const ROOT = new URL('../../', import.meta.url);
 
@@ -19,18 +20,6 @@ export function ownChild(child: ChildProcess): void {
   }
   children.add(child);
   child.once('exit', () => children.delete(child));
-}
-
-/** A free loopback port (asked from the kernel, then released for the caller to listen on). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A service instance running as its own process (`node --import tsx src/server.ts`), as in production. */
