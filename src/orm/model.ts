@@ -395,19 +395,45 @@ export class Model {
     await this.checkFieldAccess(Object.keys(vals).map((key) => this.field(key)), 'write');
     const unique = [...new Set(ids)];
     if (!unique.length) return true;
-    await this.ensureExist(unique, 'write');
-    await this.checkAccessRule(unique, 'write');
     const values = { ...vals };
-    await this.def.hooks?.beforeWrite?.(this.env, unique, values);
-    const { columns, later } = this.splitVals(values, false);
-    this.checkRequired(columns, false);
+    // Nothing runs between the existence check and the UPDATE when no write rule applies and the
+    // model has no beforeWrite hook: the UPDATE itself then checks that every record exists (and
+    // changes nothing otherwise), one round trip less per write.
+    const checkInUpdate = !this.def.hooks?.beforeWrite && (this.env.su || !(await ruleDomain(this.env, this.def.name, 'write')));
+    let split: { columns: Map<string, unknown>; later: [Field, unknown][] };
+    if (checkInUpdate) {
+      try {
+        split = this.splitVals(values, false);
+        this.checkRequired(split.columns, false);
+      } catch (err) {
+        // a missing record is reported before a bad value, as when existence is checked first
+        await this.ensureExist(unique, 'write');
+        throw err;
+      }
+    } else {
+      await this.ensureExist(unique, 'write');
+      await this.checkAccessRule(unique, 'write');
+      await this.def.hooks?.beforeWrite?.(this.env, unique, values);
+      split = this.splitVals(values, false);
+      this.checkRequired(split.columns, false);
+    }
+    const { columns, later } = split;
     if (this.def.logAccess) {
       columns.set('write_uid', this.env.uid);
       columns.set('write_date', sql`(now() AT TIME ZONE 'utc')`);
     }
     if (columns.size) {
       const sets = [...columns].map(([n, v]) => sql`${sql.id(n)} = ${isRaw(v) ? v : sql`${v}`}`);
-      await sql`UPDATE ${sql.table(this.def.table)} SET ${sql.join(sets)} WHERE id IN (${sql.join(unique)})`.execute(this.env.trx);
+      const table = sql.table(this.def.table);
+      if (checkInUpdate) {
+        const { rows } = await sql<{ id: Id }>`UPDATE ${table} SET ${sql.join(sets)} WHERE id IN (${sql.join(unique)})
+          AND (SELECT count(*) FROM ${table} AS _e WHERE _e.id IN (${sql.join(unique)})) = ${unique.length} RETURNING id`.execute(this.env.trx);
+        if (rows.length < unique.length) await this.ensureExist(unique, 'write');
+      } else {
+        await sql`UPDATE ${table} SET ${sql.join(sets)} WHERE id IN (${sql.join(unique)})`.execute(this.env.trx);
+      }
+    } else if (checkInUpdate) {
+      await this.ensureExist(unique, 'write');
     }
     for (const id of unique) await this.writeLater(id, later, false);
     if (touchesAccess(this.def, Object.keys(values))) this.env.invalidateGroups();

@@ -216,6 +216,7 @@ t.test('write', async (t) => {
   await unchanged(t, () => raw('write', [[anna], { function: 'x', nope: 1 }]), 'builtins.ValueError', "Invalid field 'nope' on model 'res.partner'");
   await unchanged(t, () => raw('write', [[anna], { function: 'x', type: 'nope' }]), 'builtins.ValueError', "Wrong value for res.partner.type: 'nope'");
   await unchanged(t, () => raw('write', [[anna, 99999999], { function: 'x' }]), 'odoo.exceptions.MissingError');
+  await unchanged(t, () => raw('write', [[anna, 99999999], { type: 'nope' }]), 'odoo.exceptions.MissingError', /Record: res\.partner\(99999999,\)/);
   await unchanged(t, () => raw('write', [[anna], { parent_id: 99999999 }]), 'odoo.exceptions.ValidationError');
   await unchanged(t, () => raw('write', [[1], { name: false }], {}, 'res.company'), 'odoo.exceptions.ValidationError', /Field: Company Name \(name\)\n$/);
   await unchanged(t, () => raw('write', [[demoUser.id], { name: 'Nope' }], {}, 'res.users', demo), 'odoo.exceptions.AccessError');
