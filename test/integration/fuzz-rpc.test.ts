@@ -32,7 +32,11 @@ const runs = (n: number) => ({ numRuns: N(n), seed: SEED, endOnFailure: true });
 const WATCHED = ['res_partner', 'res_users', 'discuss_channel', 'discuss_channel_member', 'mail_message', 'mail_guest',
   'bus_bus', 'crm_lead', 'helpdesk_ticket', 'mail_shortcode', 'im_livechat_channel', 'rating_rating', 'website_visitor', 'mail_mail', 'http_session'];
 async function counts(): Promise<string> {
-  const parts = WATCHED.map((table) => sql`SELECT ${table} AS t, count(*)::int AS n FROM ${sql.table(table)}`);
+  // presence changes (`im_status_updated`) are written by the presence tracker on its own, when a
+  // socket of an earlier subtest goes offline: they are not the fuzzed call's doing
+  const parts = WATCHED.map((table) => (table === 'bus_bus'
+    ? sql`SELECT ${table} AS t, count(*)::int AS n FROM bus_bus WHERE message NOT LIKE '%im_status_updated%'`
+    : sql`SELECT ${table} AS t, count(*)::int AS n FROM ${sql.table(table)}`));
   const { rows } = await sql<{ t: string; n: number }>`${sql.join(parts, sql` UNION ALL `)}`.execute(app.db);
   return rows.map((r) => `${r.t}=${r.n}`).join(' ');
 }
