@@ -27,23 +27,40 @@ export async function seed(database: Database, registry: Registry, config: Confi
   });
 }
 
+/**
+ * ir.model and ir.model.fields from the registry, in three statements whatever the number of models
+ * (this runs at every start): field rows are rewritten only when something about them changed.
+ */
 async function syncModels(trx: Trx, registry: Registry): Promise<void> {
-  for (const def of registry.models.values()) {
-    const { rows } = await sql<{ id: number }>`
-      INSERT INTO ir_model (model, name, state, transient) VALUES (${def.name}, ${def.description}, 'base', ${Boolean(def.transient)})
-      ON CONFLICT (model) DO UPDATE SET name = EXCLUDED.name RETURNING id`.execute(trx);
-    const modelId = rows[0]!.id;
-    for (const f of def.fields.values()) {
-      await sql`
-        INSERT INTO ir_model_fields (model_id, model, name, field_description, help, ttype, relation, relation_field, required, readonly, store, state)
-        VALUES (${modelId}, ${def.name}, ${f.name}, ${f.string}, ${f.help ?? null}, ${f.type}, ${f.relation ?? null}, ${f.inverseName ?? null},
-                ${Boolean(f.required)}, ${Boolean(f.readonly)}, ${f.store}, 'base')
-        ON CONFLICT (model, name) DO UPDATE SET field_description = EXCLUDED.field_description, help = EXCLUDED.help,
-          ttype = EXCLUDED.ttype, relation = EXCLUDED.relation, relation_field = EXCLUDED.relation_field,
-          required = EXCLUDED.required, readonly = EXCLUDED.readonly, store = EXCLUDED.store`.execute(trx);
-    }
-    await ensureXmlid(trx, 'base', `model_${def.name.replace(/\./g, '_')}`, 'ir.model', modelId);
-  }
+  const defs = [...registry.models.values()];
+  const { rows } = await sql<{ id: number; model: string }>`
+    INSERT INTO ir_model (model, name, state, transient)
+    SELECT m, n, 'base', t FROM unnest(${sql.val(defs.map((d) => d.name))}::text[], ${sql.val(defs.map((d) => d.description))}::text[],
+      ${sql.val(defs.map((d) => Boolean(d.transient)))}::boolean[]) AS x(m, n, t)
+    ON CONFLICT (model) DO UPDATE SET name = EXCLUDED.name RETURNING id, model`.execute(trx);
+  const modelIds = new Map(rows.map((r) => [r.model, r.id]));
+  const fields = defs.flatMap((def) => [...def.fields.values()].map((f) => ({ def, f })));
+  const col = <T>(get: (x: { def: (typeof defs)[number]; f: (typeof fields)[number]['f'] }) => T) => sql.val(fields.map(get));
+  await sql`
+    INSERT INTO ir_model_fields (model_id, model, name, field_description, help, ttype, relation, relation_field, required, readonly, store, state)
+    SELECT model_id, model, name, field_description, help, ttype, relation, relation_field, required, readonly, store, 'base'
+    FROM unnest(${col(({ def }) => modelIds.get(def.name)!)}::int[], ${col(({ def }) => def.name)}::text[], ${col(({ f }) => f.name)}::text[],
+      ${col(({ f }) => f.string)}::text[], ${col(({ f }) => f.help ?? null)}::text[], ${col(({ f }) => f.type)}::text[],
+      ${col(({ f }) => f.relation ?? null)}::text[], ${col(({ f }) => f.inverseName ?? null)}::text[], ${col(({ f }) => Boolean(f.required))}::boolean[],
+      ${col(({ f }) => Boolean(f.readonly))}::boolean[], ${col(({ f }) => f.store)}::boolean[])
+      AS x(model_id, model, name, field_description, help, ttype, relation, relation_field, required, readonly, store)
+    ON CONFLICT (model, name) DO UPDATE SET field_description = EXCLUDED.field_description, help = EXCLUDED.help,
+      ttype = EXCLUDED.ttype, relation = EXCLUDED.relation, relation_field = EXCLUDED.relation_field,
+      required = EXCLUDED.required, readonly = EXCLUDED.readonly, store = EXCLUDED.store
+    WHERE (ir_model_fields.field_description, ir_model_fields.help, ir_model_fields.ttype, ir_model_fields.relation, ir_model_fields.relation_field,
+        ir_model_fields.required, ir_model_fields.readonly, ir_model_fields.store)
+      IS DISTINCT FROM (EXCLUDED.field_description, EXCLUDED.help, EXCLUDED.ttype, EXCLUDED.relation, EXCLUDED.relation_field,
+        EXCLUDED.required, EXCLUDED.readonly, EXCLUDED.store)`.execute(trx);
+  await sql`
+    INSERT INTO ir_model_data (module, name, model, res_id, noupdate)
+    SELECT 'base', n, 'ir.model', id, false FROM unnest(${sql.val(defs.map((d) => `model_${d.name.replace(/\./g, '_')}`))}::text[],
+      ${sql.val(defs.map((d) => modelIds.get(d.name)!))}::int[]) AS x(n, id)
+    ON CONFLICT (module, name) DO UPDATE SET res_id = EXCLUDED.res_id WHERE ir_model_data.res_id IS DISTINCT FROM EXCLUDED.res_id`.execute(trx);
 }
 
 async function xmlidTarget(trx: Trx, module: string, name: string): Promise<number | undefined> {
@@ -65,13 +82,17 @@ async function groupId(trx: Trx, xmlid: string): Promise<number> {
 
 /** Creates the declared ACLs and rules once; later edits by administrators are kept (Odoo's noupdate). */
 async function syncAccess(trx: Trx, registry: Registry): Promise<void> {
+  // what exists already, in two queries (this runs at every start; usually nothing is missing)
+  const { rows: models } = await sql<{ id: number; model: string }>`SELECT id, model FROM ir_model`.execute(trx);
+  const modelIds = new Map(models.map((m) => [m.model, m.id]));
+  const { rows: known } = await sql<{ module: string; name: string }>`SELECT module, name FROM ir_model_data WHERE model IN ('ir.model.access', 'ir.rule')`.execute(trx);
+  const existing = new Set(known.map((k) => `${k.module}.${k.name}`));
   for (const def of registry.models.values()) {
     const slug = def.name.replace(/\./g, '_');
-    const { rows } = await sql<{ id: number }>`SELECT id FROM ir_model WHERE model = ${def.name}`.execute(trx);
-    const modelId = rows[0]!.id;
+    const modelId = modelIds.get(def.name)!;
     for (const acl of def.access ?? []) {
       const name = `access_${slug}_${acl.group ? acl.group.replace('.', '_') : 'all'}`;
-      if ((await xmlidTarget(trx, 'base', name)) !== undefined) continue;
+      if (existing.has(`base.${name}`) || (await xmlidTarget(trx, 'base', name)) !== undefined) continue;
       const gid = acl.group ? await groupId(trx, acl.group) : null;
       const { rows: created } = await sql<{ id: number }>`
         INSERT INTO ir_model_access (name, model_id, group_id, perm_read, perm_write, perm_create, perm_unlink)
@@ -81,7 +102,7 @@ async function syncAccess(trx: Trx, registry: Registry): Promise<void> {
     }
     for (const rule of def.rules ?? []) {
       const [module, name] = rule.xmlid.split('.') as [string, string];
-      if ((await xmlidTarget(trx, module, name)) !== undefined) continue;
+      if (existing.has(rule.xmlid) || (await xmlidTarget(trx, module, name)) !== undefined) continue;
       const perms = rule.perms ?? 'rwcu';
       const { rows: created } = await sql<{ id: number }>`
         INSERT INTO ir_rule (name, model_id, domain_force, perm_read, perm_write, perm_create, perm_unlink)
