@@ -11,6 +11,8 @@ export interface ScenarioContext {
   earlier: Figure[];
   /** Extra node flags of the service processes (`--profile` adds --cpu-prof). */
   nodeArgs: string[];
+  /** Date.now() by which the scenario should be done (the run's 5-minute budget). */
+  deadline: number;
   /** Fewer fan-out sockets than the 10,000 of the issue (`--fanout-sockets`, for quick profiling runs only). */
   fanoutSockets?: number;
 }

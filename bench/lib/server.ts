@@ -75,16 +75,18 @@ export interface StartOptions {
   env: Record<string, string>;
   port: number;
   nodeArgs?: string[];
+  /** Run the script through tsx (TypeScript); false for built JavaScript. Default true. */
+  tsx?: boolean;
   timeoutMs?: number;
   /** Path answering 200 when ready (default /web/health). */
   healthPath?: string;
 }
 
-/** Spawns a server process with tsx and waits for its health route; times the start-up. */
+/** Spawns a server process (with tsx unless told otherwise) and waits for its health route; times the start-up. */
 export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   const script = opts.script ?? 'bench/server.ts';
   const started = nowMs();
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...(opts.tsx === false ? [] : ['--import', 'tsx']), script], {
     cwd: ROOT, env: opts.env, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

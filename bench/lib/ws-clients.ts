@@ -40,6 +40,11 @@ export class WsClients {
     return out;
   }
 
+  /** Tells every process to stop opening sockets (a pending open() then resolves with what opened). */
+  stopOpening(): void {
+    for (const w of this.workers) if (w.connected) w.send({ cmd: 'stop-opening' } satisfies WorkerCommand);
+  }
+
   /** Marker arrivals since the last collect: [marker, time ms], plus sockets the server closed. */
   async collect(): Promise<{ hits: [number, number][]; unexpectedCloses: number; codes: Record<string, number> }> {
     const replies = await Promise.all(this.workers.map((w) => this.ask(w, { cmd: 'collect' })));

@@ -22,6 +22,8 @@ export interface SocketSpec {
 export type WorkerCommand =
   | { cmd: 'open'; baseUrl: string; sockets: SocketSpec[]; concurrency: number; timeoutMs: number }
   | { cmd: 'collect' }
+  /** Stop opening more sockets (the phase ran out of time); the open command then answers. */
+  | { cmd: 'stop-opening' }
   | { cmd: 'close' };
 
 export type WorkerReply =
@@ -35,6 +37,7 @@ let hits: [number, number][] = [];
 let unexpectedCloses = 0;
 const codes: Record<string, number> = {};
 let closing = false;
+let stopOpening = false;
 
 function reply(msg: WorkerReply): void { process.send!(msg); }
 
@@ -74,13 +77,16 @@ function open(baseUrl: string, spec: SocketSpec, timeoutMs: number): Promise<voi
 }
 
 process.on('message', async (msg: WorkerCommand) => {
-  if (msg.cmd === 'open') {
+  if (msg.cmd === 'stop-opening') {
+    stopOpening = true;
+  } else if (msg.cmd === 'open') {
+    stopOpening = false;
     let ok = 0;
     let failed = 0;
     const errors: string[] = [];
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(msg.concurrency, msg.sockets.length) }, async () => {
-      while (next < msg.sockets.length) {
+      while (next < msg.sockets.length && !stopOpening) {
         const spec = msg.sockets[next++]!;
         try { await open(msg.baseUrl, spec, msg.timeoutMs); ok++; } catch (err) {
           failed++;
