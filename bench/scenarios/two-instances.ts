@@ -11,8 +11,9 @@ export async function twoInstancesScenario(ctx: ScenarioContext): Promise<Figure
   const a = await benchServer(ctx);
   const b = await benchServer(ctx).catch(async (err) => { await a.stop(); throw err; });
   try {
-    const { fast: r } = await measureDelivery(ctx, a, b, ctx.backend.fixtures, ctx.seconds * 2);
+    const { fast: r, slow } = await measureDelivery(ctx, a, b, ctx.backend.fixtures, ctx.seconds * 2, { slowRate: true });
     ctx.log(describe(r));
+    if (slow) ctx.log(`at 10/s: ${describe(slow)}`);
     const single = ctx.earlier.find((f) => f.scenario === '3 delivery' && f.backend === 'pg' && f.label.startsWith('post -> operator socket p99 at 200'));
     return [{
       scenario: '5 two instances', backend: 'pg', label: 'post on A -> operator socket on B p99 at 200/s', value: r.p99, unit: 'ms', better: 'lower',
