@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { AccessError, MissingError, OdooError, UserError, ValidationError, valueError } from '../errors.js';
-import { ACCESS_TABLES, checkModelAccess, hasModelAccess, recordRuleError, ruleDomain, type Operation } from '../security/access.js';
+import { ACCESS_COLUMNS, ACCESS_TABLES, checkModelAccess, hasModelAccess, recordRuleError, ruleDomain, type Operation } from '../security/access.js';
 import { DomainCompiler, nameDomain } from './domain-sql.js';
 import { NEGATIVE_OPERATORS, parseDomain, singleTerm, type DomainNode, type Operator } from './domain.js';
 import type { Env } from './env.js';
@@ -382,7 +382,7 @@ export class Model {
       ids.push(id);
       await this.writeLater(id, later, true);
     }
-    if (touchesAccess(this.def, prepared.flatMap((v) => Object.keys(v)))) this.env.invalidateGroups();
+    if (touchesAccess(this.def, prepared.flatMap((v) => Object.keys(v)), 'create')) this.env.invalidateGroups();
     await this.checkAccessRule(ids, 'create');
     await this.def.hooks?.afterCreate?.(this.env, ids, prepared);
     return ids;
@@ -436,7 +436,7 @@ export class Model {
       await this.ensureExist(unique, 'write');
     }
     for (const id of unique) await this.writeLater(id, later, false);
-    if (touchesAccess(this.def, Object.keys(values))) this.env.invalidateGroups();
+    if (touchesAccess(this.def, Object.keys(values), 'write')) this.env.invalidateGroups();
     await this.def.hooks?.afterWrite?.(this.env, unique, values);
     return true;
   }
@@ -452,7 +452,7 @@ export class Model {
     await this.def.hooks?.beforeUnlink?.(this.env, existing);
     await sql`DELETE FROM ${sql.table(this.def.table)} WHERE id IN (${sql.join(existing)})`.execute(this.env.trx);
     await sql`DELETE FROM ir_model_data WHERE model = ${this.def.name} AND res_id IN (${sql.join(existing)})`.execute(this.env.trx);
-    if (touchesAccess(this.def, [])) this.env.invalidateGroups();
+    if (touchesAccess(this.def, [], 'unlink')) this.env.invalidateGroups();
     return true;
   }
 
@@ -684,13 +684,17 @@ function mentionsField(node: DomainNode, name: string): boolean {
 const pyQuote = (s: string) => `'${s}'`;
 
 /**
- * Whether writing `fieldNames` of the model changes what access checks read (ACCESS_TABLES, or
- * res_groups whose deletion cascades to memberships and rule groups): the call then reads the
- * access generation again, so its next checks see its own change.
+ * Whether writing `fieldNames` of the model (or deleting its records) changes what access checks
+ * read (ACCESS_TABLES and ACCESS_COLUMNS, or res_groups whose deletion cascades to memberships and
+ * rule groups): the call then reads the access generation again, so its next checks see its own change.
  */
-function touchesAccess(def: ModelDef, fieldNames: Iterable<string>): boolean {
+function touchesAccess(def: ModelDef, fieldNames: Iterable<string>, operation: 'create' | 'write' | 'unlink'): boolean {
   if (ACCESS_TABLES.has(def.table) || def.table === 'res_groups') return true;
+  // a new record is in nobody's chain yet: only changing or deleting existing ones matters
+  const columns = operation === 'create' ? undefined : ACCESS_COLUMNS[def.table];
+  if (columns && operation === 'unlink') return true;
   for (const name of fieldNames) {
+    if (columns?.includes(name)) return true;
     const table = def.fields.get(name)?.relationTable;
     if (table && ACCESS_TABLES.has(table)) return true;
   }

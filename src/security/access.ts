@@ -16,6 +16,8 @@ const HEADER: Record<Operation, string> = {
  * to one of them (migration 0013 moves access_signaling on every change to them).
  */
 export const ACCESS_TABLES: ReadonlySet<string> = new Set(['ir_model_access', 'ir_rule', 'rule_group_rel', 'ir_model', 'res_groups_users_rel', 'res_users']);
+/** Columns of other tables the cached data depends on (the commercial partner), moving the generation too (migration 0014). */
+export const ACCESS_COLUMNS: Readonly<Record<string, readonly string[]>> = { res_partner: ['parent_id', 'is_company'] };
 
 interface AclRow { model: string; group_id: number | null; perm_read: boolean; perm_write: boolean; perm_create: boolean; perm_unlink: boolean }
 interface RuleRow { id: number; model: string; domain_force: string; group_ids: number[]; perm_read: boolean; perm_write: boolean; perm_create: boolean; perm_unlink: boolean }

@@ -76,3 +76,20 @@ t.test('rights changed through RPC by an administrator apply to the next call', 
   await call(app, admin, 'ir.model.access', 'unlink', [[aclId]]);
   t.ok(denied(await readLeads()));
 });
+
+t.test("the commercial partner a portal rule reads follows its partner's new company at the next call", async (t) => {
+  const { companies } = await asRoot(app, async (env) => {
+    const [a, b] = await env.model('res.partner').create([{ name: 'Company A', is_company: true }, { name: 'Company B', is_company: true }]);
+    await env.model('res.partner').create([{ name: 'Colleague at B', parent_id: b }]);
+    const [id] = await env.model('res.users').create([{ login: 'customer', name: 'Customer', password: 'customer-password', groups_id: [[6, 0, [await env.ref('base.group_portal') as number]]] }]);
+    const [{ partner_id: [partnerId] }] = await env.model('res.users').read([id!], ['partner_id']) as unknown as [{ partner_id: [number] }];
+    await env.model('res.partner').write([partnerId], { parent_id: a });
+    return { companies: { a: a!, b: b! } };
+  });
+  const customer = await login(app, 'customer', 'customer-password');
+  const names = async () => (await call(app, customer, 'res.partner', 'search_read', [[]], { fields: ['name'] })).map((r: { name: string }) => r.name).sort();
+  t.same(await names(), ['Company A', 'Customer'], 'its own company and contacts');
+  // moved to company B straight in the table, as another instance's transaction would
+  await sql`UPDATE res_partner SET parent_id = ${companies.b} WHERE name = 'Customer'`.execute(app.db);
+  t.same(await names(), ['Colleague at B', 'Company B', 'Customer'], 'now company B\'s');
+});
