@@ -43,7 +43,7 @@ export function score(f: Figure): ScoredFigure {
 const fmt = (v: number | undefined, unit = ''): string => {
   if (v === undefined || Number.isNaN(v)) return '-';
   const abs = Math.abs(v);
-  const s = abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(1) : abs >= 1 ? v.toFixed(2) : v.toFixed(3);
+  const s = Number.isInteger(v) || abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(1) : abs >= 1 ? v.toFixed(2) : v.toFixed(3);
   return unit ? `${s} ${unit}` : s;
 };
 
