@@ -1,7 +1,7 @@
 import { plaintext2html } from '../mail/sanitize.js';
 import type { Id } from '../orm/fields.js';
 import {
-  emailNormalize, fetchNextStep, stepMessageHtml, welcomeSteps, WAITING_TYPES,
+  emailNormalize, fetchNextStep, firstStepWarning, stepMessageHtml, welcomeSteps, WAITING_TYPES,
   type ChatbotAnswer, type ChatbotScript, type ChatbotStep,
 } from './chatbot-script.js';
 
@@ -57,9 +57,10 @@ export function checkScript(script: ChatbotScript): ScriptProblem[] {
   // the welcome sequence (played before the visitor says anything)
   const welcome = welcomeSteps(steps);
   const lastWelcome = welcome[welcome.length - 1]!;
-  if (lastWelcome.type === 'forward_operator') {
+  const warning = firstStepWarning(steps);
+  if (warning === 'first_step_operator') {
     add(lastWelcome, 'first_step_operator', 'error', 'The script forwards the visitor to an operator before asking anything: it behaves as a plain operator chat, and starts by a forward even when nobody is available.');
-  } else if (!WAITING_TYPES.has(lastWelcome.type)) {
+  } else if (warning === 'first_step_invalid') {
     add(lastWelcome, 'first_step_invalid', 'warning', `The welcome sequence ends on a "${lastWelcome.type}" step, which does not wait for the visitor: the widget shows the welcome steps and the conversation ends before the visitor can answer.`);
   }
   for (const step of welcome) {

@@ -54,6 +54,17 @@ export function welcomeSteps<T extends { step_type?: string; type?: string }>(st
   return out;
 }
 
+/**
+ * `_compute_first_step_warning`: the welcome sequence ends on a forward to an operator
+ * (`first_step_operator`), or on a step that does not wait for the visitor (`first_step_invalid`).
+ */
+export function firstStepWarning(steps: ChatbotStep[]): 'first_step_operator' | 'first_step_invalid' | false {
+  const last = welcomeSteps(steps).at(-1);
+  if (last?.type === 'forward_operator') return 'first_step_operator';
+  if (last && !WAITING_TYPES.has(last.type)) return 'first_step_invalid';
+  return false;
+}
+
 /** Reads scripts with their steps, answers and "Only If" answers; scripts that do not exist are absent. */
 export async function loadScripts(env: Env, scriptIds: Id[]): Promise<Map<Id, ChatbotScript>> {
   const ids = [...new Set(scriptIds)];

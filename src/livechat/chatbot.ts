@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
 import { ValidationError } from '../errors.js';
-import { channelInfo } from '../mail/format.js';
+import { channelInfo, messageFormat } from '../mail/format.js';
 import { htmlEscape, htmlSanitize, plaintext2html } from '../mail/sanitize.js';
 import { addMembers, channelPin, channelRename, postMessage, type Persona } from '../mail/thread.js';
 import { html2plaintext, livechatHistory } from '../mail/transcript.js';
-import { messageFormat } from '../mail/format.js';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
 import { getOperator, type RandomSource } from './assignment.js';
+import { operatorName as operatorNameOf } from './session.js';
 import {
   answersForFrontend, emailNormalize, fetchNextStep, isLastStep, loadScript, loadScriptOfStep, stepMessageHtml, welcomeSteps,
   type ChatbotScript, type ChatbotStep,
@@ -229,9 +229,7 @@ async function forwardToOperator(env: Env, channel: BotChannel, script: ChatbotS
   const { operator } = assignment;
   await addMembers(env, channel.id, [{ partnerId: operator.partnerId, guestId: null }], { openChatWindow: true, postJoinedMessage: false });
 
-  const { rows } = await sql<{ username: string | null; name: string | null }>`SELECT s.livechat_username AS username, p.name
-    FROM res_users u JOIN res_partner p ON p.id = u.partner_id LEFT JOIN res_users_settings s ON s.user_id = u.id WHERE u.id = ${operator.userId}`.execute(env.trx);
-  const operatorName = rows[0]?.username || rows[0]?.name || '';
+  const operatorName = await operatorNameOf(env, operator.userId);
   let visitorName = channel.anonymous_name ?? '';
   if (visitor.partnerId !== null) {
     const { rows: me } = await sql<{ name: string | null }>`SELECT name FROM res_partner WHERE id = ${visitor.partnerId}`.execute(env.trx);

@@ -41,6 +41,14 @@ export async function operatorPid(env: Env, partnerId: Id): Promise<[Id, string]
   return [partnerId, name.replaceAll(',', '')];
 }
 
+/** How a session names its operator user: `livechat_username`, else the user's name. */
+export async function operatorName(env: Env, userId: Id): Promise<string> {
+  const { rows } = await sql<{ username: string | null; name: string | null }>`
+    SELECT s.livechat_username AS username, p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id
+    LEFT JOIN res_users_settings s ON s.user_id = u.id WHERE u.id = ${userId}`.execute(env.trx);
+  return rows[0]?.username || rows[0]?.name || '';
+}
+
 export interface GetSessionResult {
   /** The JSON-RPC result. */
   result: unknown;
@@ -90,10 +98,7 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
       visitorName = rows[0]?.name ?? '';
     }
     if (anonymous !== null) visitorName = anonymous;
-    const { rows: opRows } = await sql<{ username: string | null; name: string }>`
-      SELECT s.livechat_username AS username, p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id
-      LEFT JOIN res_users_settings s ON s.user_id = u.id WHERE u.id = ${assignment.operator.userId}`.execute(env.trx);
-    name = `${visitorName} ${opRows[0]?.username || opRows[0]?.name || ''}`;
+    name = `${visitorName} ${await operatorName(env, assignment.operator.userId)}`;
   }
   const currentStepId = script ? welcomeSteps(script.steps).at(-1)!.id : null;
 

@@ -4,7 +4,7 @@ import { fields, countsById, type Id } from '../orm/fields.js';
 import { defineModel, type AccessSpec } from '../orm/registry.js';
 import { ensureOne } from '../mail/thread.js';
 import { checkScript, simulateScript } from '../livechat/chatbot-checker.js';
-import { loadScript, loadScripts, WAITING_TYPES, welcomeSteps } from '../livechat/chatbot-script.js';
+import { firstStepWarning, loadScript, loadScripts } from '../livechat/chatbot-script.js';
 import { createSourceFor, uniqueSourceName } from './utm_source.js';
 
 /** im_livechat's ir.model.access.csv: chatbot records are for live chat users only. */
@@ -22,15 +22,6 @@ export const STEP_TYPES: [string, string][] = [
   ['create_lead', 'Create Lead'],
   ['create_ticket', 'Create Ticket'],
 ];
-
-interface StepRow { id: Id; chatbot_script_id: Id; sequence: number; step_type: string }
-
-async function stepsOfScripts(env: Env, scriptIds: Id[]): Promise<StepRow[]> {
-  if (!scriptIds.length) return [];
-  const { rows } = await sql<StepRow>`SELECT id, chatbot_script_id, COALESCE(sequence, 0) AS sequence, step_type FROM chatbot_script_step
-    WHERE chatbot_script_id IN (${sql.join(scriptIds)}) ORDER BY sequence, id`.execute(env.trx);
-  return rows;
-}
 
 /** chatbot.script (im_livechat 17.0). */
 export const chatbotScript = defineModel({
@@ -54,14 +45,8 @@ export const chatbotScript = defineModel({
     }),
     first_step_warning: fields.selection('First Step Warning', [['first_step_operator', 'First Step Operator'], ['first_step_invalid', 'First Step Invalid']], {
       compute: async (env, ids) => {
-        const steps = await stepsOfScripts(env, ids);
-        return new Map(ids.map((id): [Id, string | false] => {
-          const welcome = welcomeSteps(steps.filter((s) => s.chatbot_script_id === id));
-          const last = welcome[welcome.length - 1];
-          if (last?.step_type === 'forward_operator') return [id, 'first_step_operator'];
-          if (last && !WAITING_TYPES.has(last.step_type!)) return [id, 'first_step_invalid'];
-          return [id, false];
-        }));
+        const scripts = await loadScripts(env, ids);
+        return new Map(ids.map((id) => [id, firstStepWarning(scripts.get(id)?.steps ?? [])]));
       },
     }),
     // utm.source.mixin: the source the bot's leads and tickets come from
@@ -166,7 +151,7 @@ export const chatbotScript = defineModel({
   access: LIVECHAT_USERS,
 });
 
-interface TreeStep { id: Id; sequence: number; step_type: string; triggers: Set<Id>; answers: Set<Id> }
+interface TreeStep { id: Id; sequence: number; type: string; triggers: Set<Id>; answers: Set<Id> }
 
 /** `_get_parent_step`: the closest earlier question / forward step this step follows from. */
 function parentStep(step: TreeStep, parents: TreeStep[]): TreeStep | undefined {
@@ -184,31 +169,24 @@ function parentStep(step: TreeStep, parents: TreeStep[]): TreeStep | undefined {
 /** `_compute_is_forward_operator_child`: the first "parent" up the chain is a forward to an operator. */
 async function forwardOperatorChildren(env: Env, ids: Id[]): Promise<Map<Id, boolean>> {
   const { rows: own } = await sql<{ id: Id; chatbot_script_id: Id }>`SELECT id, chatbot_script_id FROM chatbot_script_step WHERE id IN (${sql.join(ids)})`.execute(env.trx);
-  const scriptIds = [...new Set(own.map((r) => r.chatbot_script_id))];
-  const steps = await stepsOfScripts(env, scriptIds);
-  const stepIds = steps.map((s) => s.id);
-  const triggers = new Map<Id, Set<Id>>(stepIds.map((id) => [id, new Set()]));
-  const answers = new Map<Id, Set<Id>>(stepIds.map((id) => [id, new Set()]));
-  if (stepIds.length) {
-    const { rows: t } = await sql<{ s: Id; a: Id }>`SELECT chatbot_script_step_id AS s, chatbot_script_answer_id AS a FROM chatbot_script_answer_chatbot_script_step_rel
-      WHERE chatbot_script_step_id IN (${sql.join(stepIds)})`.execute(env.trx);
-    for (const r of t) triggers.get(r.s)?.add(r.a);
-    const { rows: a } = await sql<{ s: Id; a: Id }>`SELECT script_step_id AS s, id AS a FROM chatbot_script_answer WHERE script_step_id IN (${sql.join(stepIds)})`.execute(env.trx);
-    for (const r of a) answers.get(r.s)?.add(r.a);
-  }
-  const tree = new Map<Id, TreeStep & { script: Id }>(steps.map((s) => [s.id, { ...s, script: s.chatbot_script_id, triggers: triggers.get(s.id)!, answers: answers.get(s.id)! }]));
+  const scripts = await loadScripts(env, own.map((r) => r.chatbot_script_id));
   const out = new Map<Id, boolean>();
-  for (const { id } of own) {
-    const step = tree.get(id)!;
-    const parents = [...tree.values()]
-      .filter((s) => s.script === step.script && (s.step_type === 'forward_operator' || s.step_type === 'question_selection') && s.sequence < step.sequence)
+  for (const { id, chatbot_script_id: scriptId } of own) {
+    const tree: TreeStep[] = scripts.get(scriptId)!.steps.map((s) => ({
+      id: s.id, sequence: s.sequence, type: s.type,
+      triggers: new Set([...s.triggersByQuestion.values()].flatMap((group) => [...group])),
+      answers: new Set(s.answers.map((a) => a.id)),
+    }));
+    const step = tree.find((s) => s.id === id)!;
+    const parents = tree
+      .filter((s) => (s.type === 'forward_operator' || s.type === 'question_selection') && s.sequence < step.sequence)
       .sort((a, b) => b.sequence - a.sequence);
     let parent: TreeStep | undefined = step;
     for (;;) {
       parent = parentStep(parent, parents);
-      if (!parent || parent.step_type === 'forward_operator') break;
+      if (!parent || parent.type === 'forward_operator') break;
     }
-    out.set(id, parent?.step_type === 'forward_operator');
+    out.set(id, parent?.type === 'forward_operator');
   }
   return out;
 }
