@@ -1,31 +1,14 @@
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import t from 'tap';
+import { findPython, runScenario } from '../helpers/python.js';
 import { call, login, testApp } from '../helpers/app.js';
 
 // The real Python client odoorpc (Debian package python3-odoorpc; .ci/run installs it) against the
 // listening service. The Debian module lives in the system interpreter, which may not be the first
 // python3 on PATH (pyenv), so every candidate is tried.
-const run = promisify(execFile);
 const SCENARIO = fileURLToPath(new URL('./odoorpc_scenario.py', import.meta.url));
 
-async function findPython(): Promise<{ python?: string; reason: string }> {
-  const candidates = [...new Set([process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c)))];
-  const problems: string[] = [];
-  for (const python of candidates) {
-    try {
-      await run(python, ['-c', 'import odoorpc'], { timeout: 30_000 });
-      return { python, reason: '' };
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { stderr?: string };
-      problems.push(`${python}: ${e.code === 'ENOENT' ? 'not found' : (e.stderr?.trim() || e.message).split('\n').at(-1)}`);
-    }
-  }
-  return { reason: `python3 with the odoorpc module is not available (${problems.join('; ')}); install python3-odoorpc` };
-}
-
-const { python, reason } = await findPython();
+const { python, reason } = await findPython('odoorpc', 'install python3-odoorpc');
 
 if (!python) {
   t.comment(`skipping the odoorpc conformance test: ${reason}`);
@@ -37,27 +20,8 @@ if (!python) {
   const port = typeof address === 'object' && address ? address.port : 0;
 
   t.test('odoorpc drives the service', async (t) => {
-    let stdout = '';
-    let stderr = '';
-    try {
-      ({ stdout, stderr } = await run(python, [SCENARIO, String(port), config.dbName], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }));
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string };
-      stdout = e.stdout ?? '';
-      stderr = e.stderr ?? String(err);
-    }
-    const line = stdout.trim().split('\n').at(-1) ?? '';
-    let out: Record<string, any>;
-    try {
-      out = JSON.parse(line);
-    } catch {
-      t.fail(`the scenario printed no JSON:\n${stdout}\n${stderr}`);
-      return;
-    }
-    if (out.fatal) {
-      t.fail(`the scenario failed:\n${out.fatal}`);
-      return;
-    }
+    const out = await runScenario(t, python, SCENARIO, [String(port), config.dbName]);
+    if (!out) return;
 
     t.equal(out.version, '17.0', 'version_info read at connection');
     t.same(out.db_list, [config.dbName], 'db.list()');

@@ -1,29 +1,14 @@
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import t from 'tap';
+import { findPython, runScenario } from '../helpers/python.js';
 import { testApp } from '../helpers/app.js';
 
 // Python's standard xmlrpc.client (the client of Odoo's External API documentation, and the
 // strictest reader of the XML-RPC wire format: expat, int/double/dateTime types, faults) against
 // the listening service.
-const run = promisify(execFile);
 const SCENARIO = fileURLToPath(new URL('./xmlrpc_scenario.py', import.meta.url));
 
-async function findPython(): Promise<{ python?: string; reason: string }> {
-  const problems: string[] = [];
-  for (const python of [...new Set([process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c)))]) {
-    try {
-      await run(python, ['-c', 'import xmlrpc.client'], { timeout: 30_000 });
-      return { python, reason: '' };
-    } catch (err) {
-      problems.push(`${python}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : String(err)}`);
-    }
-  }
-  return { reason: `no python3 (${problems.join('; ')})` };
-}
-
-const { python, reason } = await findPython();
+const { python, reason } = await findPython('xmlrpc.client');
 
 if (!python) {
   t.comment(`skipping the xmlrpc.client conformance test: ${reason}`);
@@ -35,26 +20,8 @@ if (!python) {
   const port = typeof address === 'object' && address ? address.port : 0;
 
   t.test('xmlrpc.client drives the service (the External API walkthrough, live chat models, faults, API keys)', async (t) => {
-    let stdout = '';
-    let stderr = '';
-    try {
-      ({ stdout, stderr } = await run(python, [SCENARIO, String(port), config.dbName], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }));
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string };
-      stdout = e.stdout ?? '';
-      stderr = e.stderr ?? String(err);
-    }
-    let out: Record<string, any>;
-    try {
-      out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
-    } catch {
-      t.fail(`the scenario printed no JSON:\n${stdout}\n${stderr}`);
-      return;
-    }
-    if (out.fatal) {
-      t.fail(`the scenario failed:\n${out.fatal}`);
-      return;
-    }
+    const out = await runScenario(t, python, SCENARIO, [String(port), config.dbName]);
+    if (!out) return;
 
     t.same(out.version, { server_version: '17.0', server_version_info: [17, 0, 0, 'final', 0, ''], server_serie: '17.0', protocol_version: 1 });
     t.equal(out.uid, 2, 'authenticate');
