@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { MissingError, NotFound, UserError } from '../errors.js';
@@ -6,7 +7,7 @@ import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
 import { getOperator, type RandomSource } from './assignment.js';
 import { loadScript, welcomeSteps, type ChatbotScript } from './chatbot-script.js';
-import { channelInfo } from '../mail/format.js';
+import { ChannelView } from '../mail/format.js';
 import { addMembers } from '../mail/thread.js';
 import { timezoneOf, visitorCountry, visitorLang, websiteVisitorOf, type Caller } from './visitor.js';
 
@@ -133,6 +134,7 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
   let guestId: Id | null = null;
   let token: string | undefined;
   let newGuestToken: string | undefined;
+  let accessToken: string | undefined;
   try {
     if (!caller.loggedIn) {
       if (caller.guest) {
@@ -141,7 +143,9 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
         // the request's language when it is an installed one (Odoo's get_lang), else en_US
         const lang = await visitorLang(env, request);
         const { rows: installed } = lang ? await sql<{ code: string }>`SELECT code FROM res_lang WHERE code = ${lang} AND active`.execute(env.trx) : { rows: [] };
+        accessToken = randomUUID();
         const [id] = await env.model('mail.guest').sudo().create([{
+          access_token: accessToken,
           name: websiteVisitor ? `Visitor #${websiteVisitor.id}` : 'Visitor',
           country_id: countryId ?? false,
           lang: installed[0]?.code ?? 'en_US',
@@ -149,8 +153,11 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
         }]);
         guestId = id!;
       }
-      const { rows } = await sql<{ access_token: string }>`SELECT access_token FROM mail_guest WHERE id = ${guestId}`.execute(env.trx);
-      token = guestToken(guestId, rows[0]!.access_token);
+      if (accessToken === undefined) {
+        const { rows } = await sql<{ access_token: string }>`SELECT access_token FROM mail_guest WHERE id = ${guestId}`.execute(env.trx);
+        accessToken = rows[0]!.access_token;
+      }
+      token = guestToken(guestId!, accessToken);
       if (!caller.guest) newGuestToken = token;
       await addMembers(env, channelId!, [{ partnerId: null, guestId }], { pinned: true });
     }
@@ -159,13 +166,12 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
     throw err;
   }
 
-  // a human operator hears about the new conversation on its own channel (a bot has nobody to tell)
-  if (!script) {
-    const [forOperator] = await channelInfo(env, [channelId!], { partnerId: operatorPartnerId, guestId: null });
-    env.registry.bus?.send(env, { model: 'res.partner', id: operatorPartnerId }, 'mail.record/insert', { Thread: forOperator });
-  }
-
+  // a human operator hears about the new conversation on its own channel (a bot has nobody to
+  // tell); both infos come from one load
   const me = caller.loggedIn ? { partnerId: caller.partnerId, guestId: null } : { partnerId: null, guestId };
-  const [info] = await channelInfo(env, [channelId!], me);
+  const operator = { partnerId: operatorPartnerId, guestId: null };
+  const view = await ChannelView.load(env, [channelId!], script ? [me] : [operator, me]);
+  if (!script) env.registry.bus?.send(env, { model: 'res.partner', id: operatorPartnerId }, 'mail.record/insert', { Thread: view.infos(operator)[0] });
+  const [info] = view.infos(me);
   return { result: token ? { ...info, guest_token: token } : info, newGuestToken };
 }

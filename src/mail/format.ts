@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
+import { guestImStatus } from '../models/mail_guest.js';
+import { completeName, partnerImStatus, partnerLivechatUsername } from '../models/res_partner.js';
 
 /**
  * What discuss sends clients, shaped as Odoo 17: `mail.message.message_format()`, the channel
@@ -22,40 +24,43 @@ const isSmallChannel = (type: string) => type !== 'channel';
 
 // ------------------------------------------------------------------------------------ partners
 
-interface PartnerRow {
-  id: Id; name: string | false; email: string | false; active: boolean; is_company: boolean;
-  write_date: string | false; im_status: string; user_livechat_username: string | false;
-  country_id: Id | false; display_name: string;
-}
-
-interface PartnerFacts {
-  partners: Map<Id, PartnerRow>;
+/** What every persona dict of a partner is made of, read in one statement (partnerFacts). */
+interface PartnerFact {
+  id: Id; name: string | null; email: string | null; active: boolean; is_company: boolean; write_date: string | null;
+  im_status: string; user_livechat_username: string | null; display_name: string;
+  country: { code: string; id: Id; name: string } | false;
   /** The partner's main user (internal ones first, archived included), as mail_partner_format picks it. */
-  mainUser: Map<Id, { id: Id; share: boolean }>;
-  publicPartners: Set<Id>;
-  countries: Map<Id, { code: string; id: Id; name: string }>;
+  user_id: Id | null; user_share: boolean | null;
+  /** One of its users is the public user. */
+  is_public: boolean;
+  /** It speaks for a chatbot that a live chat rule plays (im_livechat's `is_bot`). */
+  is_bot: boolean;
 }
 
-async function partnerFacts(env: Env, ids: Id[]): Promise<PartnerFacts> {
+/**
+ * The facts of `ids` for their persona dicts, in one statement: the stored fields, the computed
+ * `im_status`, `user_livechat_username` and `display_name`, the country, the main user, and the
+ * public and bot flags. One round trip instead of a read plus a query per computed field.
+ */
+async function partnerFacts(env: Env, ids: Id[]): Promise<Map<Id, PartnerFact>> {
   const unique = [...new Set(ids)];
-  const out: PartnerFacts = { partners: new Map(), mainUser: new Map(), publicPartners: new Set(), countries: new Map() };
-  if (!unique.length) return out;
-  const rows = await env.model('res.partner').sudo().read(unique,
-    ['name', 'email', 'active', 'is_company', 'write_date', 'im_status', 'user_livechat_username', 'country_id', 'display_name'], null);
-  for (const r of rows) out.partners.set(r.id, r as unknown as PartnerRow);
+  if (!unique.length) return new Map();
   const publicGroup = await env.ref('base.group_public', false);
-  const { rows: users } = await sql<{ id: Id; partner_id: Id; share: boolean; public: boolean }>`
-    SELECT u.id, u.partner_id, u.share,
-      EXISTS (SELECT 1 FROM res_groups_users_rel r WHERE r.uid = u.id AND r.gid = ${publicGroup || 0}) AS public
-    FROM res_users u WHERE u.partner_id IN (${sql.join(unique)}) ORDER BY u.id`.execute(env.trx);
-  for (const u of users) {
-    const known = out.mainUser.get(u.partner_id);
-    if (!known || (known.share && !u.share)) out.mainUser.set(u.partner_id, { id: u.id, share: u.share });
-    if (u.public) out.publicPartners.add(u.partner_id);
-  }
-  const countryIds = [...new Set([...out.partners.values()].map((p) => p.country_id).filter((c): c is Id => typeof c === 'number'))];
-  for (const [id, c] of await countries(env, countryIds)) out.countries.set(id, c);
-  return out;
+  const { rows } = await sql<Omit<PartnerFact, 'country'> & { country_id: Id | null; country_code: string | null; country_name: string | null }>`
+    SELECT p.id, p.name, p.email, COALESCE(p.active, false) AS active, COALESCE(p.is_company, false) AS is_company, p.write_date,
+      ${partnerImStatus('p')} AS im_status, ${partnerLivechatUsername('p')} AS user_livechat_username,
+      ${completeName('p')} AS display_name, c.id AS country_id, c.code AS country_code, c.name AS country_name,
+      mu.id AS user_id, mu.share AS user_share,
+      EXISTS (SELECT 1 FROM res_users u JOIN res_groups_users_rel r ON r.uid = u.id
+        WHERE u.partner_id = p.id AND r.gid = ${publicGroup || 0}) AS is_public,
+      EXISTS (SELECT 1 FROM chatbot_script s JOIN im_livechat_channel_rule r ON r.chatbot_script_id = s.id
+        WHERE s.operator_partner_id = p.id) AS is_bot
+    FROM res_partner p LEFT JOIN res_country c ON c.id = p.country_id
+    LEFT JOIN LATERAL (SELECT u.id, u.share FROM res_users u WHERE u.partner_id = p.id ORDER BY u.share, u.id LIMIT 1) mu ON true
+    WHERE p.id IN (${sql.join(unique)})`.execute(env.trx);
+  return new Map(rows.map(({ country_id, country_code, country_name, ...r }) => [r.id, {
+    ...r, country: country_id !== null ? { code: country_code!, id: country_id, name: country_name! } : false,
+  }]));
 }
 
 async function countries(env: Env, ids: Id[]): Promise<Map<Id, { code: string; id: Id; name: string }>> {
@@ -64,50 +69,37 @@ async function countries(env: Env, ids: Id[]): Promise<Map<Id, { code: string; i
   return new Map(rows.map((r) => [r.id, { code: r.code, id: r.id, name: r.name }]));
 }
 
-const userOf = (facts: PartnerFacts, partnerId: Id) => {
-  const u = facts.mainUser.get(partnerId);
-  return u ? { id: u.id, isInternalUser: !u.share } : false;
-};
+const userOf = (p: PartnerFact | undefined) => (p && p.user_id !== null ? { id: p.user_id, isInternalUser: !p.user_share } : false);
 
 /** `res.partner.mail_partner_format()` with its default fields (email only for internal viewers). */
-function mailPartnerFormat(facts: PartnerFacts, partnerId: Id, viewerInternal: boolean): Dict {
-  const p = facts.partners.get(partnerId);
+function mailPartnerFormat(p: PartnerFact | undefined, partnerId: Id, viewerInternal: boolean): Dict {
   if (!p) return { id: partnerId, type: 'partner' };
-  const data: Dict = { id: p.id, name: p.name, email: p.email, active: p.active, im_status: p.im_status, is_company: p.is_company, user: userOf(facts, p.id), write_date: dtString(p.write_date) };
+  const data: Dict = { id: p.id, name: p.name ?? false, email: p.email ?? false, active: p.active, im_status: p.im_status, is_company: p.is_company, user: userOf(p), write_date: dtString(p.write_date) };
   if (!viewerInternal) delete data.email;
   return data;
 }
 
 /** im_livechat's `_get_partner_data`: the persona of a partner member of a live chat session. */
-function livechatPartnerData(facts: PartnerFacts, partnerId: Id, botPartners: Set<Id>): Dict {
-  const p = facts.partners.get(partnerId);
+function livechatPartnerData(p: PartnerFact | undefined, partnerId: Id): Dict {
   if (!p) return { id: partnerId };
-  const isPublic = facts.publicPartners.has(p.id);
-  const data: Dict = { active: p.active, id: p.id, is_public: isPublic, is_bot: botPartners.has(p.id) };
+  const data: Dict = { active: p.active, id: p.id, is_public: p.is_public, is_bot: p.is_bot };
   if (p.user_livechat_username) data.user_livechat_username = p.user_livechat_username;
-  else data.name = p.name;
-  if (!isPublic) data.country = typeof p.country_id === 'number' ? facts.countries.get(p.country_id) ?? false : false;
+  else data.name = p.name ?? false;
+  if (!p.is_public) data.country = p.country;
   return data;
-}
-
-/** Partners that run a chatbot of the channels' live chat rules (`is_bot`); none until chatbots exist. */
-async function botPartners(env: Env): Promise<Set<Id>> {
-  const { rows } = await sql<{ exists: boolean }>`SELECT to_regclass('chatbot_script') IS NOT NULL AS exists`.execute(env.trx);
-  if (!rows[0]?.exists) return new Set();
-  const { rows: bots } = await sql<{ id: Id }>`SELECT DISTINCT s.operator_partner_id AS id FROM chatbot_script s
-    JOIN im_livechat_channel_rule r ON r.chatbot_script_id = s.id WHERE s.operator_partner_id IS NOT NULL`.execute(env.trx);
-  return new Set(bots.map((b) => b.id));
 }
 
 // ------------------------------------------------------------------------------------ guests
 
-interface GuestRow { id: Id; name: string; im_status: string; write_date: string | false }
+interface GuestRow { id: Id; name: string; im_status: string; write_date: string | null }
 
+/** Name, status and write date of guests, in one statement. */
 async function guestRows(env: Env, ids: Id[]): Promise<Map<Id, GuestRow>> {
   const unique = [...new Set(ids)];
   if (!unique.length) return new Map();
-  const rows = await env.model('mail.guest').sudo().read(unique, ['name', 'im_status', 'write_date'], null);
-  return new Map(rows.map((r) => [r.id, r as unknown as GuestRow]));
+  const { rows } = await sql<GuestRow>`SELECT g.id, g.name, g.write_date, ${guestImStatus('g')} AS im_status
+    FROM mail_guest g WHERE g.id IN (${sql.join(unique)})`.execute(env.trx);
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /** `mail.guest._guest_format()`. */
@@ -123,40 +115,30 @@ export interface MemberRow {
   last_seen_dt: string | null; create_date: string | null;
 }
 
-async function memberRows(env: Env, ids: Id[]): Promise<MemberRow[]> {
-  if (!ids.length) return [];
-  const { rows } = await sql<MemberRow>`SELECT * FROM discuss_channel_member WHERE id IN (${sql.join(ids)}) ORDER BY id`.execute(env.trx);
-  return rows;
-}
+/** A member row with its channel's type and, for the members of the viewers, their unread counter. */
+type LoadedMember = MemberRow & { channel_type: string; unread: number | null };
 
-/** Everything needed to write member dicts for a set of members, loaded in a few queries. */
+/** Personas of members, loaded in at most two statements (partners, guests). */
 class MemberFormatter {
   private constructor(
-    private readonly channelTypes: Map<Id, string>,
-    private readonly facts: PartnerFacts,
+    private readonly partners: Map<Id, PartnerFact>,
     private readonly guests: Map<Id, GuestRow>,
-    private readonly bots: Set<Id>,
     private readonly viewerInternal: boolean,
   ) {}
 
   static async load(env: Env, members: MemberRow[]): Promise<MemberFormatter> {
-    const channelIds = [...new Set(members.map((m) => m.channel_id))];
-    const { rows } = channelIds.length
-      ? await sql<{ id: Id; channel_type: string }>`SELECT id, channel_type FROM discuss_channel WHERE id IN (${sql.join(channelIds)})`.execute(env.trx)
-      : { rows: [] };
-    const types = new Map(rows.map((r) => [r.id, r.channel_type]));
-    const facts = await partnerFacts(env, members.map((m) => m.partner_id).filter((p): p is Id => p !== null));
+    const partners = await partnerFacts(env, members.map((m) => m.partner_id).filter((p): p is Id => p !== null));
     const guests = await guestRows(env, members.map((m) => m.guest_id).filter((g): g is Id => g !== null));
-    const bots = [...types.values()].includes('livechat') ? await botPartners(env) : new Set<Id>();
-    return new MemberFormatter(types, facts, guests, bots, await env.hasGroup('base.group_user'));
+    return new MemberFormatter(partners, guests, await env.hasGroup('base.group_user'));
   }
 
   /** `discuss.channel.member._discuss_channel_member_format()`: `{id, thread, persona[, create_date]}`. */
-  format(m: MemberRow): Dict {
-    const livechat = this.channelTypes.get(m.channel_id) === 'livechat';
+  format(m: MemberRow & { channel_type: string }): Dict {
+    const livechat = m.channel_type === 'livechat';
     let persona: Dict;
     if (m.partner_id !== null) {
-      persona = livechat ? livechatPartnerData(this.facts, m.partner_id, this.bots) : mailPartnerFormat(this.facts, m.partner_id, this.viewerInternal);
+      const fact = this.partners.get(m.partner_id);
+      persona = livechat ? livechatPartnerData(fact, m.partner_id) : mailPartnerFormat(fact, m.partner_id, this.viewerInternal);
       persona.type = 'partner';
     } else {
       persona = guestFormat(this.guests.get(m.guest_id!), m.guest_id!);
@@ -168,9 +150,17 @@ class MemberFormatter {
   }
 }
 
+/** SQL for a member's `message_unread_counter`: messages after the seen one, notifications excluded. */
+const unreadCount = (member: string) => sql<number>`(SELECT count(*)::int FROM mail_message msg
+  WHERE msg.model = 'discuss.channel' AND msg.res_id = ${sql.ref(`${member}.channel_id`)}
+    AND msg.message_type NOT IN ('notification', 'user_notification')
+    AND (${sql.ref(`${member}.seen_message_id`)} IS NULL OR msg.id > ${sql.ref(`${member}.seen_message_id`)}))`;
+
 /** Member dicts (`_discuss_channel_member_format`) of `memberIds`, in id order. */
 export async function memberFormat(env: Env, memberIds: Id[]): Promise<Dict[]> {
-  const rows = await memberRows(env, memberIds);
+  if (!memberIds.length) return [];
+  const { rows } = await sql<MemberRow & { channel_type: string }>`SELECT m.*, c.channel_type FROM discuss_channel_member m
+    JOIN discuss_channel c ON c.id = m.channel_id WHERE m.id IN (${sql.join(memberIds)}) ORDER BY m.id`.execute(env.trx);
   const formatter = await MemberFormatter.load(env, rows);
   return rows.map((m) => formatter.format(m));
 }
@@ -179,16 +169,15 @@ export async function memberFormat(env: Env, memberIds: Id[]): Promise<Dict[]> {
 export const personaRef = (m: { partner_id: Id | null; guest_id: Id | null }) =>
   (m.partner_id !== null ? { id: m.partner_id, type: 'partner' } : { id: m.guest_id, type: 'guest' });
 
-/** `message_unread_counter` of members: messages after the seen one, notifications excluded. */
-export async function unreadCounters(env: Env, memberIds: Id[]): Promise<Map<Id, number>> {
-  if (!memberIds.length) return new Map();
-  const { rows } = await sql<{ id: Id; n: number }>`
-    SELECT m.id, count(msg.id)::int AS n FROM discuss_channel_member m
-    LEFT JOIN mail_message msg ON msg.model = 'discuss.channel' AND msg.res_id = m.channel_id
-      AND msg.message_type NOT IN ('notification', 'user_notification')
-      AND (m.seen_message_id IS NULL OR msg.id > m.seen_message_id)
-    WHERE m.id IN (${sql.join(memberIds)}) GROUP BY m.id`.execute(env.trx);
-  return new Map(rows.map((r) => [r.id, Number(r.n)]));
+/**
+ * `message_unread_counter` of a member, with `bus.bus._bus_last_id()` read in the same statement
+ * (the `message_unread_counter_bus_id` that goes with it).
+ */
+export async function unreadCounterAndBusId(env: Env, memberId: Id): Promise<{ unread: number; busId: number }> {
+  const { rows } = await sql<{ unread: number | null; bus_id: number | null }>`
+    SELECT (SELECT ${unreadCount('m')} FROM discuss_channel_member m WHERE m.id = ${memberId}) AS unread,
+      (SELECT max(id) FROM bus_bus) AS bus_id`.execute(env.trx);
+  return { unread: Number(rows[0]?.unread ?? 0), busId: Number(rows[0]?.bus_id ?? 0) };
 }
 
 /** `bus.bus._bus_last_id()`: the newest notification id. */
@@ -201,9 +190,13 @@ export async function busLastId(env: Env): Promise<number> {
 
 interface ChannelRow {
   id: Id; name: string; channel_type: string; description: string | null; uuid: string; allow_public_upload: boolean;
-  create_uid: Id | null; anonymous_name: string | null; country_id: Id | null; livechat_operator_id: Id | null;
-  livechat_visitor_id: Id | null; chatbot_current_step_id: Id | null; chatbot_script_id: Id | null; member_count: number;
+  create_uid: Id | null; anonymous_name: string | null; country_id: Id | null; country_code: string | null; country_name: string | null;
+  livechat_operator_id: Id | null; operator_name: string | null; livechat_visitor_id: Id | null; chatbot_script_id: Id | null;
+  member_count: number; bus_last_id: number | null;
 }
+
+const samePersona = (m: { partner_id: Id | null; guest_id: Id | null }, me: Persona) =>
+  (me.partnerId !== null && m.partner_id === me.partnerId) || (me.guestId !== null && m.guest_id === me.guestId);
 
 /**
  * `discuss.channel._channel_info()` for `me` (the partner or guest looking), with the im_livechat
@@ -211,109 +204,152 @@ interface ChannelRow {
  * Keys come in Odoo's order; results follow `channelIds` (missing channels are left out).
  */
 export async function channelInfo(env: Env, channelIds: Id[], me: Persona): Promise<Dict[]> {
-  const ids = [...new Set(channelIds)];
-  if (!ids.length) return [];
-  const { rows: channelRows } = await sql<ChannelRow>`
-    SELECT c.id, c.name, c.channel_type, c.description, c.uuid, c.allow_public_upload, c.create_uid, c.anonymous_name,
-      c.country_id, c.livechat_operator_id, c.livechat_visitor_id, c.chatbot_current_step_id,
-      (SELECT st.chatbot_script_id FROM chatbot_script_step st WHERE st.id = c.chatbot_current_step_id) AS chatbot_script_id,
-      (SELECT count(*)::int FROM discuss_channel_member m WHERE m.channel_id = c.id) AS member_count
-    FROM discuss_channel c WHERE c.id IN (${sql.join(ids)})`.execute(env.trx);
-  const channels = new Map(channelRows.map((c) => [c.id, c]));
-  const busId = await busLastId(env);
+  return (await channelInfoFor(env, channelIds, [me]))[0]!;
+}
 
-  // the members to show: all of non-`channel` conversations, and the viewer's own everywhere
-  const { rows: neededIds } = await sql<{ id: Id }>`
-    SELECT m.id FROM discuss_channel_member m JOIN discuss_channel c ON c.id = m.channel_id
-    WHERE m.channel_id IN (${sql.join(ids)}) AND (c.channel_type != 'channel'
-      OR m.partner_id = ${me.partnerId ?? -1} OR m.guest_id = ${me.guestId ?? -1})
-    ORDER BY m.id`.execute(env.trx);
-  const members = await memberRows(env, neededIds.map((r) => r.id));
-  const formatter = await MemberFormatter.load(env, members);
-  const byChannel = new Map<Id, MemberRow[]>();
-  const mine = new Map<Id, MemberRow>();
-  for (const m of members) {
-    if (!byChannel.has(m.channel_id)) byChannel.set(m.channel_id, []);
-    byChannel.get(m.channel_id)!.push(m);
-    if ((me.partnerId !== null && m.partner_id === me.partnerId) || (me.guestId !== null && m.guest_id === me.guestId)) mine.set(m.channel_id, m);
-  }
-  const unread = await unreadCounters(env, [...mine.values()].map((m) => m.id));
+/**
+ * `channelInfo` of the same channels for several viewers (e.g. a new session for its operator and
+ * its visitor), loaded once (ChannelView).
+ */
+export async function channelInfoFor(env: Env, channelIds: Id[], viewers: Persona[]): Promise<Dict[][]> {
+  const view = await ChannelView.load(env, channelIds, viewers);
+  return viewers.map((me) => view.infos(me));
+}
 
-  // livechat additions: operator names, visitor countries, website visitors
-  const operatorIds = channelRows.map((c) => c.livechat_operator_id).filter((p): p is Id => p !== null);
-  const operators = await partnerFacts(env, operatorIds);
-  const countryById = await countries(env, [...new Set(channelRows.map((c) => c.country_id).filter((c): c is Id => c !== null))]);
-  const visitors = await visitorInfo(env, channelRows.map((c) => c.livechat_visitor_id).filter((v): v is Id => v !== null));
+/**
+ * Channels as their viewers see them, loaded once: the channels, their members with the viewers'
+ * unread counters, and the members' personas take four statements whatever the number of
+ * channels and viewers (plus website_livechat's visitors when a session has one).
+ */
+export class ChannelView {
+  private constructor(
+    private readonly env: Env,
+    private readonly ids: Id[],
+    private readonly channels: Map<Id, ChannelRow>,
+    private readonly byChannel: Map<Id, LoadedMember[]>,
+    private readonly formatter: MemberFormatter,
+    private readonly visitors: Map<Id, Dict>,
+    private readonly isAdmin: boolean,
+    private readonly isShare: boolean,
+  ) {}
 
-  const isAdmin = env.su || await env.hasGroup('base.group_erp_manager');
-  const isShare = !(await env.hasGroup('base.group_user'));
+  static async load(env: Env, channelIds: Id[], viewers: Persona[]): Promise<ChannelView> {
+    const ids = [...new Set(channelIds)];
+    const { rows: channelRows } = ids.length ? await sql<ChannelRow>`
+      SELECT c.id, c.name, c.channel_type, c.description, c.uuid, c.allow_public_upload, c.create_uid, c.anonymous_name,
+        c.country_id, ac.code AS country_code, ac.name AS country_name, c.livechat_operator_id,
+        COALESCE(NULLIF(${partnerLivechatUsername('op')}, ''), ${completeName('op')}) AS operator_name,
+        c.livechat_visitor_id,
+        (SELECT st.chatbot_script_id FROM chatbot_script_step st WHERE st.id = c.chatbot_current_step_id) AS chatbot_script_id,
+        (SELECT count(*)::int FROM discuss_channel_member m WHERE m.channel_id = c.id) AS member_count,
+        (SELECT max(id) FROM bus_bus) AS bus_last_id
+      FROM discuss_channel c LEFT JOIN res_country ac ON ac.id = c.country_id LEFT JOIN res_partner op ON op.id = c.livechat_operator_id
+      WHERE c.id IN (${sql.join(ids)})`.execute(env.trx) : { rows: [] };
+    const channels = new Map(channelRows.map((c) => [c.id, c]));
 
-  const out: Dict[] = [];
-  for (const id of ids) {
-    const c = channels.get(id);
-    if (!c) continue;
-    const member = mine.get(id);
-    const info: Dict = {
-      avatarCacheKey: 'no-avatar',
-      channel_type: c.channel_type,
-      memberCount: c.member_count,
-      id: c.id,
-      name: c.name,
-      defaultDisplayMode: false,
-      description: c.description ?? false,
-      uuid: c.uuid,
-      group_based_subscription: false,
-      create_uid: c.create_uid ?? false,
-      // a `channel` is open to internal users by default (group_public_id = base.group_user)
-      authorizedGroupFullName: c.channel_type === 'channel' ? 'User types / Internal User' : false,
-      allow_public_upload: c.allow_public_upload,
-      model: 'discuss.channel',
-      is_editable: c.channel_type === 'channel' ? isAdmin || c.create_uid === env.uid
-        : c.channel_type === 'group' ? Boolean(member) && !isShare : false,
-    };
-    if (me.partnerId !== null || me.guestId !== null) {
-      info.message_needaction_counter = 0;
-      if (member) {
-        info.channelMembers = [['ADD', [formatter.format(member)]]];
-        info.state = member.fold_state || 'open';
-        info.message_unread_counter = unread.get(member.id) ?? 0;
-        info.message_unread_counter_bus_id = busId;
-        info.is_minimized = member.is_minimized;
-        info.custom_notifications = member.custom_notifications ?? false;
-        info.mute_until_dt = dtString(member.mute_until_dt);
-        info.seen_message_id = member.seen_message_id ?? false;
-        info.custom_channel_name = member.custom_channel_name ?? false;
-        info.is_pinned = member.is_pinned;
-        info.last_interest_dt = dtString(member.last_interest_dt);
-      }
+    // the members to show: all of non-`channel` conversations, and the viewers' own everywhere
+    const partnerIds = viewers.map((v) => v.partnerId).filter((p): p is Id => p !== null);
+    const guestIds = viewers.map((v) => v.guestId).filter((g): g is Id => g !== null);
+    const isViewer = sql`(m.partner_id IN (${sql.join(partnerIds.length ? partnerIds : [-1])}) OR m.guest_id IN (${sql.join(guestIds.length ? guestIds : [-1])}))`;
+    const { rows: members } = channelRows.length ? await sql<LoadedMember>`
+      SELECT m.*, c.channel_type, CASE WHEN ${isViewer} THEN ${unreadCount('m')} END AS unread
+      FROM discuss_channel_member m JOIN discuss_channel c ON c.id = m.channel_id
+      WHERE m.channel_id IN (${sql.join(channelRows.map((c) => c.id))}) AND (c.channel_type != 'channel' OR ${isViewer})
+      ORDER BY m.id`.execute(env.trx) : { rows: [] };
+    const byChannel = new Map<Id, LoadedMember[]>();
+    for (const m of members) {
+      if (!byChannel.has(m.channel_id)) byChannel.set(m.channel_id, []);
+      byChannel.get(m.channel_id)!.push(m);
     }
-    if (isSmallChannel(c.channel_type)) {
+    return new ChannelView(
+      env, ids, channels, byChannel,
+      await MemberFormatter.load(env, members),
+      await visitorInfo(env, channelRows.map((c) => c.livechat_visitor_id).filter((v): v is Id => v !== null)),
+      env.su || await env.hasGroup('base.group_erp_manager'),
+      !(await env.hasGroup('base.group_user')),
+    );
+  }
+
+  /** The member dict of a loaded member (all members of non-`channel` conversations, the viewers' own), else undefined. */
+  member(memberId: Id): Dict | undefined {
+    for (const members of this.byChannel.values()) {
+      const m = members.find((x) => x.id === memberId);
+      if (m) return this.formatter.format(m);
+    }
+    return undefined;
+  }
+
+  /** How many members the channel has. */
+  memberCount(channelId: Id): number | undefined {
+    return this.channels.get(channelId)?.member_count;
+  }
+
+  /** `_channel_info()` of the channels for `me`, in the order they were asked (missing ones left out). */
+  infos(me: Persona): Dict[] {
+    const { env, channels, byChannel, formatter, visitors, isAdmin, isShare } = this;
+    const out: Dict[] = [];
+    for (const id of this.ids) {
+      const c = channels.get(id);
+      if (!c) continue;
       const all = byChannel.get(id) ?? [];
-      info.channelMembers = [['ADD', all.map((m) => formatter.format(m))]];
-      const sortKey = (m: MemberRow) => Number(m.partner_id ?? m.guest_id);
-      info.seen_partners_info = [...all].sort((a, b) => sortKey(a) - sortKey(b)).map((m) => ({
-        id: m.id,
-        ...(m.partner_id !== null ? { partner_id: m.partner_id } : { guest_id: m.guest_id }),
-        fetched_message_id: m.fetched_message_id ?? false,
-        seen_message_id: m.seen_message_id ?? false,
-      }));
+      const member = all.find((m) => samePersona(m, me));
+      const info: Dict = {
+        avatarCacheKey: 'no-avatar',
+        channel_type: c.channel_type,
+        memberCount: c.member_count,
+        id: c.id,
+        name: c.name,
+        defaultDisplayMode: false,
+        description: c.description ?? false,
+        uuid: c.uuid,
+        group_based_subscription: false,
+        create_uid: c.create_uid ?? false,
+        // a `channel` is open to internal users by default (group_public_id = base.group_user)
+        authorizedGroupFullName: c.channel_type === 'channel' ? 'User types / Internal User' : false,
+        allow_public_upload: c.allow_public_upload,
+        model: 'discuss.channel',
+        is_editable: c.channel_type === 'channel' ? isAdmin || c.create_uid === env.uid
+          : c.channel_type === 'group' ? Boolean(member) && !isShare : false,
+      };
+      if (me.partnerId !== null || me.guestId !== null) {
+        info.message_needaction_counter = 0;
+        if (member) {
+          info.channelMembers = [['ADD', [formatter.format(member)]]];
+          info.state = member.fold_state || 'open';
+          info.message_unread_counter = member.unread ?? 0;
+          info.message_unread_counter_bus_id = Number(c.bus_last_id ?? 0);
+          info.is_minimized = member.is_minimized;
+          info.custom_notifications = member.custom_notifications ?? false;
+          info.mute_until_dt = dtString(member.mute_until_dt);
+          info.seen_message_id = member.seen_message_id ?? false;
+          info.custom_channel_name = member.custom_channel_name ?? false;
+          info.is_pinned = member.is_pinned;
+          info.last_interest_dt = dtString(member.last_interest_dt);
+        }
+      }
+      if (isSmallChannel(c.channel_type)) {
+        info.channelMembers = [['ADD', all.map((m) => formatter.format(m))]];
+        const sortKey = (m: MemberRow) => Number(m.partner_id ?? m.guest_id);
+        info.seen_partners_info = [...all].sort((a, b) => sortKey(a) - sortKey(b)).map((m) => ({
+          id: m.id,
+          ...(m.partner_id !== null ? { partner_id: m.partner_id } : { guest_id: m.guest_id }),
+          fetched_message_id: m.fetched_message_id ?? false,
+          seen_message_id: m.seen_message_id ?? false,
+        }));
+      }
+      info.invitedMembers = [['ADD', []]];
+      info.rtcSessions = [['ADD', []]];
+      // im_livechat
+      if (c.chatbot_script_id !== null) info.chatbot_script_id = c.chatbot_script_id;
+      info.anonymous_name = c.anonymous_name ?? false;
+      info.anonymous_country = c.country_id !== null && c.country_code !== null ? { code: c.country_code, id: c.country_id, name: c.country_name } : false;
+      if (c.livechat_operator_id !== null) info.operator_pid = [c.livechat_operator_id, (c.operator_name ?? '').replace(/,/g, '')];
+      // website_livechat
+      if (c.livechat_visitor_id !== null && visitors.has(c.livechat_visitor_id)) info.visitor = visitors.get(c.livechat_visitor_id);
+      out.push(info);
     }
-    info.invitedMembers = [['ADD', []]];
-    info.rtcSessions = [['ADD', []]];
-    // im_livechat
-    if (c.chatbot_script_id !== null) info.chatbot_script_id = c.chatbot_script_id;
-    info.anonymous_name = c.anonymous_name ?? false;
-    info.anonymous_country = c.country_id !== null ? countryById.get(c.country_id) ?? false : false;
-    if (c.livechat_operator_id !== null) {
-      const op = operators.partners.get(c.livechat_operator_id);
-      const name = (op?.user_livechat_username || op?.display_name || '') as string;
-      info.operator_pid = [c.livechat_operator_id, name.replace(/,/g, '')];
-    }
-    // website_livechat
-    if (c.livechat_visitor_id !== null && visitors.has(c.livechat_visitor_id)) info.visitor = visitors.get(c.livechat_visitor_id);
-    out.push(info);
+    return out;
   }
-  return out;
 }
 
 /** website_livechat's `visitor` entry of a channel info. */
@@ -359,6 +395,13 @@ interface MessageRow {
   subtype_name: string | null; subtype_description: string | null; subject: string | null; model: string | null;
   res_id: Id | null; parent_id: Id | null; author_id: Id | null; author_guest_id: Id | null; pinned_at: string | null;
   create_date: string | null; write_date: string | null;
+  /** The channel it was posted in, when it belongs to one. */
+  channel_name: string | null; channel_type: string | null;
+  /** The partner of the chatbot the channel currently runs, if any. */
+  bot_partner_id: Id | null;
+  recipients: { id: Id; name: string | null }[] | null;
+  /** Its consumed rating (the newest), if any. */
+  rating: { id: Id; rating: number } | null;
 }
 
 const RATING_IMAGE = (rating: number) => (rating >= 4 ? 5 : rating >= 3 ? 3 : rating >= 1 ? 1 : 0);
@@ -367,7 +410,8 @@ const RATING_TEXT = (rating: number) => (rating >= 4 ? 'top' : rating >= 3 ? 'ok
 /**
  * `mail.message.message_format()` of `messageIds` (in that order), with the im_livechat override:
  * in live chat sessions `email_from` goes when there is an author, and an operator's online chat
- * name replaces the author's `name` as `user_livechat_username`.
+ * name replaces the author's `name` as `user_livechat_username`. The messages with their channel,
+ * recipients and rating take one statement, their authors one per kind (partners, guests).
  */
 export async function messageFormat(env: Env, messageIds: Id[], opts: { formatReply?: boolean } = {}): Promise<Dict[]> {
   const formatReply = opts.formatReply ?? true;
@@ -375,26 +419,20 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
   if (!ids.length) return [];
   const { rows } = await sql<MessageRow>`
     SELECT m.id, m.body, m.date, m.email_from, m.message_type, m.subtype_id, s.name AS subtype_name, s.description AS subtype_description,
-      m.subject, m.model, m.res_id, m.parent_id, m.author_id, m.author_guest_id, m.pinned_at, m.create_date, m.write_date
+      m.subject, m.model, m.res_id, m.parent_id, m.author_id, m.author_guest_id, m.pinned_at, m.create_date, m.write_date,
+      c.name AS channel_name, c.channel_type, bot.operator_partner_id AS bot_partner_id,
+      (SELECT json_agg(json_build_object('id', p.id, 'name', p.name) ORDER BY p.id) FROM mail_message_res_partner_rel rel
+        JOIN res_partner p ON p.id = rel.res_partner_id WHERE rel.mail_message_id = m.id) AS recipients,
+      (SELECT json_build_object('id', r.id, 'rating', r.rating) FROM rating_rating r
+        WHERE r.message_id = m.id AND r.consumed ORDER BY r.id DESC LIMIT 1) AS rating
     FROM mail_message m LEFT JOIN mail_message_subtype s ON s.id = m.subtype_id
+    LEFT JOIN discuss_channel c ON m.model = 'discuss.channel' AND c.id = m.res_id
+    LEFT JOIN chatbot_script_step st ON st.id = c.chatbot_current_step_id LEFT JOIN chatbot_script bot ON bot.id = st.chatbot_script_id
     WHERE m.id IN (${sql.join(ids)})`.execute(env.trx);
   const byId = new Map(rows.map((r) => [r.id, r]));
 
-  // the records the messages belong to: names and, for channels, their type
-  const channelIds = [...new Set(rows.filter((r) => r.model === 'discuss.channel' && r.res_id).map((r) => r.res_id!))];
-  const channelTypes = new Map<Id, { name: string; channel_type: string; bot_partner_id: Id | null }>();
-  if (channelIds.length) {
-    // bot_partner_id: the partner of the chatbot the session currently runs, if any
-    const { rows: ch } = await sql<{ id: Id; name: string; channel_type: string; bot_partner_id: Id | null }>`
-      SELECT c.id, c.name, c.channel_type, s.operator_partner_id AS bot_partner_id FROM discuss_channel c
-      LEFT JOIN chatbot_script_step st ON st.id = c.chatbot_current_step_id LEFT JOIN chatbot_script s ON s.id = st.chatbot_script_id
-      WHERE c.id IN (${sql.join(channelIds)})`.execute(env.trx);
-    for (const c of ch) channelTypes.set(c.id, c);
-  }
-  const chatbotSteps = await chatbotStepsOf(env, rows.filter((r) => {
-    const channel = r.model === 'discuss.channel' && r.res_id !== null ? channelTypes.get(r.res_id) : undefined;
-    return channel?.bot_partner_id != null && r.author_id === channel.bot_partner_id;
-  }).map((r) => r.id));
+  // messages a running chatbot posted carry their step
+  const chatbotSteps = await chatbotStepsOf(env, rows.filter((r) => r.bot_partner_id !== null && r.author_id === r.bot_partner_id).map((r) => r.id));
   const otherNames = new Map<string, Map<Id, string>>();
   for (const r of rows) {
     if (!r.model || r.model === 'discuss.channel' || !r.res_id || !env.registry.get(r.model)) continue;
@@ -407,18 +445,12 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
   }
   const recordName = (r: MessageRow): string | false => {
     if (!r.model || !r.res_id) return false;
-    if (r.model === 'discuss.channel') return channelTypes.get(r.res_id)?.name ?? false;
+    if (r.model === 'discuss.channel') return r.channel_name ?? false;
     return otherNames.get(r.model)?.get(r.res_id) ?? false;
   };
 
   const facts = await partnerFacts(env, rows.map((r) => r.author_id).filter((a): a is Id => a !== null));
   const guests = await guestRows(env, rows.map((r) => r.author_guest_id).filter((g): g is Id => g !== null));
-  const { rows: recipients } = await sql<{ message_id: Id; id: Id; name: string | null }>`
-    SELECT rel.mail_message_id AS message_id, p.id, p.name FROM mail_message_res_partner_rel rel
-    JOIN res_partner p ON p.id = rel.res_partner_id WHERE rel.mail_message_id IN (${sql.join(ids)}) ORDER BY p.id`.execute(env.trx);
-  const { rows: ratings } = await sql<{ id: Id; message_id: Id; rating: number }>`
-    SELECT id, message_id, rating FROM rating_rating WHERE message_id IN (${sql.join(ids)}) AND consumed ORDER BY id`.execute(env.trx);
-  const ratingOf = new Map(ratings.map((r) => [r.message_id, r]));
   const comment = await env.ref('mail.mt_comment', false);
   const note = await env.ref('mail.mt_note', false);
   const parents = formatReply
@@ -429,13 +461,13 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
   for (const id of messageIds) {
     const r = byId.get(id);
     if (!r) continue;
-    const livechat = r.model === 'discuss.channel' && r.res_id !== null && channelTypes.get(r.res_id)?.channel_type === 'livechat';
+    const livechat = r.channel_type === 'livechat';
     let author: Dict | false = false;
     if (r.author_id !== null) {
-      const p = facts.partners.get(r.author_id);
-      author = { id: r.author_id, name: p?.name ?? false, is_company: p?.is_company ?? false, user: userOf(facts, r.author_id), type: 'partner' };
+      const p = facts.get(r.author_id);
+      author = { id: r.author_id, name: p?.name ?? false, is_company: p?.is_company ?? false, user: userOf(p), type: 'partner' };
       if (livechat && p?.user_livechat_username) {
-        author = { id: r.author_id, user_livechat_username: p.user_livechat_username, is_company: p.is_company, user: userOf(facts, r.author_id), type: 'partner' };
+        author = { id: r.author_id, user_livechat_username: p.user_livechat_username, is_company: p.is_company, user: userOf(p), type: 'partner' };
       }
     } else if (r.author_guest_id !== null) {
       const g = guests.get(r.author_guest_id);
@@ -471,9 +503,9 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
     });
     const chatbotStep = chatbotSteps.get(r.id);
     if (chatbotStep) vals.chatbotStep = chatbotStep;
-    const rating = ratingOf.get(r.id);
-    if (rating) {
-      vals.rating = { id: rating.id, ratingImageUrl: `/rating/static/src/img/rating_${RATING_IMAGE(Number(rating.rating))}.png`, ratingText: RATING_TEXT(Number(rating.rating)) };
+    if (r.rating) {
+      const rating = Number(r.rating.rating);
+      vals.rating = { id: r.rating.id, ratingImageUrl: `/rating/static/src/img/rating_${RATING_IMAGE(rating)}.png`, ratingText: RATING_TEXT(rating) };
     }
     Object.assign(vals, {
       needaction_partner_ids: [],
@@ -481,7 +513,7 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
       is_note: r.subtype_id !== null && r.subtype_id === note,
       is_discussion: r.subtype_id !== null && r.subtype_id === comment,
       subtype_description: r.subtype_description ?? false,
-      recipients: recipients.filter((p) => p.message_id === r.id).map((p) => ({ id: p.id, name: p.name ?? false })),
+      recipients: (r.recipients ?? []).map((p) => ({ id: p.id, name: p.name ?? false })),
       scheduledDatetime: false,
     });
     if (r.model) vals.module_icon = '/mail/static/description/icon.png';
@@ -519,5 +551,5 @@ async function chatbotStepsOf(env: Env, messageIds: Id[]): Promise<Map<Id, Dict>
 export async function partnerFormat(env: Env, partnerIds: Id[]): Promise<Map<Id, Dict>> {
   const facts = await partnerFacts(env, partnerIds);
   const internal = await env.hasGroup('base.group_user');
-  return new Map([...new Set(partnerIds)].map((id) => [id, { ...mailPartnerFormat(facts, id, internal), type: 'partner' }]));
+  return new Map([...new Set(partnerIds)].map((id) => [id, { ...mailPartnerFormat(facts.get(id), id, internal), type: 'partner' }]));
 }

@@ -3,7 +3,7 @@ import type { Target } from '../bus/channels.js';
 import { MissingError, valueError } from '../errors.js';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
-import { busLastId, channelInfo, memberFormat, messageFormat, personaRef, unreadCounters, type MemberRow, type Persona } from './format.js';
+import { ChannelView, channelInfo, memberFormat, messageFormat, personaRef, unreadCounterAndBusId, type MemberRow, type Persona } from './format.js';
 import { htmlEscape, htmlSanitize } from './sanitize.js';
 
 /**
@@ -40,9 +40,15 @@ function send(env: Env, target: Target, type: string, payload: unknown): void {
   env.registry.bus?.send(env, target, type, payload);
 }
 
+/** Each transaction's "now", read once: Postgres's now() is the transaction's start and never moves. */
+const transactionNow = new WeakMap<object, string>();
+
 /** The transaction's "now" as Odoo writes datetimes ("YYYY-MM-DD HH:MM:SS", UTC). */
 async function nowString(env: Env): Promise<string> {
+  const known = transactionNow.get(env.trx);
+  if (known) return known;
   const { rows } = await sql<{ now: string }>`SELECT to_char(now() AT TIME ZONE 'utc', 'YYYY-MM-DD HH24:MI:SS') AS now`.execute(env.trx);
+  transactionNow.set(env.trx, rows[0]!.now);
   return rows[0]!.now;
 }
 
@@ -96,8 +102,11 @@ export async function postMessage(env: Env, channelId: Id, author: Persona, opts
   const channel = await channelHead(env, channelId);
   const now = await nowString(env);
   const su = env.sudo();
-  const { rows: memberIds } = await sql<{ id: Id }>`SELECT id FROM discuss_channel_member WHERE channel_id = ${channelId} ORDER BY id`.execute(env.trx);
-  if (memberIds.length) await su.model('discuss.channel.member').write(memberIds.map((m) => m.id), { is_pinned: true, last_interest_dt: now });
+  // every member: pinned, with the new last interest (a superuser write of discuss.channel.member);
+  // the rows it returns give the author's member below
+  const { rows: members } = await sql<MemberRow>`UPDATE discuss_channel_member
+    SET is_pinned = true, last_interest_dt = ${now}, write_uid = ${env.uid}, write_date = (now() AT TIME ZONE 'utc')
+    WHERE channel_id = ${channelId} RETURNING *`.execute(env.trx);
 
   const subtypeId = await env.ref(opts.subtypeXmlid ?? 'mail.mt_comment');
   let parentId: Id | null = null;
@@ -131,7 +140,8 @@ export async function postMessage(env: Env, channelId: Id, author: Persona, opts
     await su.model('chatbot.message').create([{ mail_message_id: messageId, discuss_channel_id: channelId, script_step_id: channel.chatbot_current_step_id }]);
   }
   // mail's _message_post_after_hook: the poster has seen its own message
-  const authorMember = opts.markSeen === false ? null : await channelMemberOf(env, channelId, author);
+  const authorMember = opts.markSeen === false ? null
+    : members.find((m) => (author.partnerId !== null && m.partner_id === author.partnerId) || (author.partnerId === null && author.guestId !== null && m.guest_id === author.guestId)) ?? null;
   if (authorMember) await setLastSeen(env, channel, authorMember, messageId!, false);
 
   const [message] = await messageFormat(env, [messageId!]);
@@ -161,11 +171,11 @@ async function setLastSeen(env: Env, channel: ChannelHead, member: MemberRow, me
     last_seen_dt: now,
   });
   const basic = { id: member.id, persona: personaRef(member), lastSeenMessage: { id: messageId } };
-  const unread = (await unreadCounters(env, [member.id])).get(member.id) ?? 0;
+  const { unread, busId } = await unreadCounterAndBusId(env, member.id);
   send(env, personaTarget(member), 'mail.record/insert', {
     ChannelMember: {
       ...basic,
-      thread: { id: channel.id, message_unread_counter: unread, message_unread_counter_bus_id: await busLastId(env), model: 'discuss.channel', seen_message_id: messageId },
+      thread: { id: channel.id, message_unread_counter: unread, message_unread_counter_bus_id: busId, model: 'discuss.channel', seen_message_id: messageId },
     },
   });
   if (SEEN_INFO_TYPES.has(channel.channel_type)) send(env, channelTarget(channel.id), 'mail.record/insert', { ChannelMember: basic });
@@ -222,7 +232,6 @@ export interface AddMembersOptions {
 export async function addMembers(env: Env, channelId: Id, members: Persona[], opts: AddMembersOptions = {}): Promise<Id[]> {
   const channel = await channelHead(env, channelId);
   const su = env.sudo();
-  const by: Persona = opts.by ?? { partnerId: await userPartner(env, env.uid), guestId: null };
   const partnerIds = [...new Set(members.map((m) => m.partnerId).filter((p): p is Id => p !== null && p !== undefined))];
   const guestIds = [...new Set(members.filter((m) => m.partnerId === null || m.partnerId === undefined).map((m) => m.guestId).filter((g): g is Id => g !== null && g !== undefined))];
   const { rows: existing } = await sql<{ partner_id: Id | null; guest_id: Id | null }>`SELECT partner_id, guest_id FROM discuss_channel_member WHERE channel_id = ${channelId}`.execute(env.trx);
@@ -240,6 +249,7 @@ export async function addMembers(env: Env, channelId: Id, members: Persona[], op
   }
   if (!created.length) return [];
 
+  const by: Persona | null = !opts.postJoinedMessage ? null : opts.by ?? { partnerId: await userPartner(env, env.uid), guestId: null };
   for (const m of created.filter((c) => c.partnerId !== null)) {
     const { rows: users } = await sql<{ id: Id }>`SELECT id FROM res_users WHERE partner_id = ${m.partnerId} AND active ORDER BY id LIMIT 1`.execute(env.trx);
     if (users[0]) {
@@ -248,7 +258,7 @@ export async function addMembers(env: Env, channelId: Id, members: Persona[], op
         channel: info, invited_by_user_id: env.uid, open_chat_window: Boolean(opts.openChatWindow),
       });
     }
-    if (opts.postJoinedMessage) {
+    if (by) {
       let body: string;
       if (by.partnerId !== null && by.partnerId === m.partnerId) body = '<div class="o_mail_notification">joined the channel</div>';
       else {
@@ -259,16 +269,32 @@ export async function addMembers(env: Env, channelId: Id, members: Persona[], op
       await postMessage(env, channelId, by, { body, messageType: 'notification', subtypeXmlid: 'mail.mt_comment' });
     }
   }
-  for (const m of created.filter((c) => c.guestId !== null)) {
-    if (opts.postJoinedMessage) {
+  const newGuests = created.filter((c) => c.guestId !== null);
+  let view: ChannelView | null = null;
+  if (opts.postJoinedMessage) {
+    for (const m of newGuests) {
       await postMessage(env, channelId, { partnerId: null, guestId: m.guestId }, { body: '<div class="o_mail_notification">joined the channel</div>', messageType: 'notification', subtypeXmlid: 'mail.mt_comment' });
+      const [info] = await channelInfo(env, [channelId], { partnerId: null, guestId: m.guestId });
+      send(env, { model: 'mail.guest', id: m.guestId! }, 'discuss.channel/joined', { channel: info });
     }
-    const [info] = await channelInfo(env, [channelId], { partnerId: null, guestId: m.guestId });
-    send(env, { model: 'mail.guest', id: m.guestId! }, 'discuss.channel/joined', { channel: info });
+  } else if (newGuests.length) {
+    // the new guests' channel infos and the members' dicts come from one load (it holds every
+    // member of a conversation, and the guests' own members of a `channel`)
+    view = await ChannelView.load(env, [channelId], newGuests.map((m) => ({ partnerId: null, guestId: m.guestId })));
+    for (const m of newGuests) {
+      const [info] = view.infos({ partnerId: null, guestId: m.guestId });
+      send(env, { model: 'mail.guest', id: m.guestId! }, 'discuss.channel/joined', { channel: info });
+    }
   }
-  const { rows: count } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM discuss_channel_member WHERE channel_id = ${channelId}`.execute(env.trx);
+  let added = view ? created.map((c) => view!.member(c.id)) : [];
+  let memberCount = view?.memberCount(channelId);
+  if (!view || added.some((d) => d === undefined) || memberCount === undefined) {
+    added = await memberFormat(env, created.map((c) => c.id));
+    const { rows: count } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM discuss_channel_member WHERE channel_id = ${channelId}`.execute(env.trx);
+    memberCount = Number(count[0]!.n);
+  }
   send(env, channelTarget(channelId), 'mail.record/insert', {
-    Thread: { channelMembers: [['ADD', await memberFormat(env, created.map((c) => c.id))]], id: channel.id, memberCount: Number(count[0]!.n), model: 'discuss.channel' },
+    Thread: { channelMembers: [['ADD', added]], id: channel.id, memberCount, model: 'discuss.channel' },
   });
   return created.map((c) => c.id);
 }

@@ -4,6 +4,10 @@ import { effectiveStatus } from '../bus/presence.js';
 import { fields, type Id } from '../orm/fields.js';
 import { defineModel } from '../orm/registry.js';
 
+/** SQL for `im_status` of the guest row `alias`: its presence's status, offline without one. */
+export const guestImStatus = (alias: string) => sql<string>`COALESCE((SELECT ${effectiveStatus('p')} FROM bus_presence p
+  WHERE p.guest_id = ${sql.ref(`${alias}.id`)}), 'offline')`;
+
 /** mail.guest: an anonymous visitor (addons/mail/models/mail_guest.py). Cookie `dgid` = `<id>|<access_token>`. */
 export default defineModel({
   name: 'mail.guest',
@@ -26,8 +30,8 @@ export default defineModel({
     }),
     im_status: fields.char('IM Status', {
       compute: async (env, ids) => {
-        const { rows } = await sql<{ id: Id; status: string }>`SELECT g.id, COALESCE(${effectiveStatus('p')}, 'offline') AS status
-          FROM mail_guest g LEFT JOIN bus_presence p ON p.guest_id = g.id WHERE g.id IN (${sql.join(ids)})`.execute(env.trx);
+        const { rows } = await sql<{ id: Id; status: string }>`SELECT g.id, ${guestImStatus('g')} AS status
+          FROM mail_guest g WHERE g.id IN (${sql.join(ids)})`.execute(env.trx);
         return new Map(rows.map((r) => [r.id, r.status]));
       },
     }),

@@ -7,7 +7,7 @@ import { effectiveStatus } from '../bus/presence.js';
  * "Company, Person" for a person under a company (res.partner._compute_complete_name): the name of
  * the nearest company among the ancestors (the commercial partner), else of the direct parent.
  */
-function completeName(a: string) {
+export function completeName(a: string) {
   const col = (c: string) => sql.ref(`${a}.${c}`);
   const commercial = sql`(WITH RECURSIVE _up(id, parent_id, is_company, name, depth) AS (
       SELECT _p.id, _p.parent_id, _p.is_company, _p.name, 1 FROM res_partner AS _p WHERE _p.id = ${col('parent_id')}
@@ -17,6 +17,20 @@ function completeName(a: string) {
     THEN COALESCE(${commercial} || ', ', '') || ${col('name')}
     ELSE COALESCE(${col('name')}, '') END`;
 }
+
+/** SQL for `user_livechat_username` of the partner row `alias`: the livechat_username of its first user. */
+export const partnerLivechatUsername = (alias: string) => sql<string | null>`(SELECT s.livechat_username FROM res_users u
+  JOIN res_users_settings s ON s.user_id = u.id WHERE u.partner_id = ${sql.ref(`${alias}.id`)} ORDER BY u.id LIMIT 1)`;
+
+/**
+ * SQL for `im_status` of the partner row `alias` (mail's res.partner._compute_im_status): the best
+ * status over its users' presences; a partner without user is 'im_partner'.
+ */
+export const partnerImStatus = (alias: string) => sql<string>`CASE
+  WHEN NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = ${sql.ref(`${alias}.id`)}) THEN 'im_partner'
+  ELSE COALESCE((SELECT s.status FROM (SELECT ${effectiveStatus('bp')} AS status FROM res_users u
+    JOIN bus_presence bp ON bp.user_id = u.id WHERE u.partner_id = ${sql.ref(`${alias}.id`)}) s
+    ORDER BY CASE s.status WHEN 'online' THEN 0 WHEN 'away' THEN 1 ELSE 2 END LIMIT 1), 'offline') END`;
 
 /** res.partner (odoo/addons/base/models/res_partner.py): contacts and companies. */
 export default defineModel({
@@ -58,20 +72,14 @@ export default defineModel({
     user_livechat_username: fields.char('User Livechat Username', {
       // livechat_username of the partner's first user
       compute: async (env, ids) => {
-        const { rows } = await sql<{ id: Id; name: string | null }>`SELECT p.id, (SELECT s.livechat_username FROM res_users u
-            JOIN res_users_settings s ON s.user_id = u.id WHERE u.partner_id = p.id ORDER BY u.id LIMIT 1) AS name
+        const { rows } = await sql<{ id: Id; name: string | null }>`SELECT p.id, ${partnerLivechatUsername('p')} AS name
           FROM res_partner p WHERE p.id IN (${sql.join(ids)})`.execute(env.trx);
         return new Map(rows.map((r) => [r.id, r.name ?? false]));
       },
     }),
     im_status: fields.char('IM Status', {
-      // best status over the partner's users; a partner without user is 'im_partner' (bus res.partner)
       compute: async (env, ids) => {
-        const { rows } = await sql<{ id: Id; status: string }>`
-          SELECT p.id, CASE WHEN NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id) THEN 'im_partner'
-            ELSE COALESCE((SELECT s.status FROM (SELECT ${effectiveStatus('bp')} AS status FROM res_users u
-              JOIN bus_presence bp ON bp.user_id = u.id WHERE u.partner_id = p.id) s
-              ORDER BY CASE s.status WHEN 'online' THEN 0 WHEN 'away' THEN 1 ELSE 2 END LIMIT 1), 'offline') END AS status
+        const { rows } = await sql<{ id: Id; status: string }>`SELECT p.id, ${partnerImStatus('p')} AS status
           FROM res_partner p WHERE p.id IN (${sql.join(ids)})`.execute(env.trx);
         return new Map(rows.map((r) => [r.id, r.status]));
       },
