@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { availableOperators } from '../models/im_livechat_channel.js';
+import { availableOperatorRows } from '../models/im_livechat_channel.js';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
 
@@ -16,6 +16,8 @@ export interface Operator {
   livechatLangs: string[];
   countryId: Id | null;
   countryCode: string | null;
+  /** How sessions name the operator: its live chat username, else its name (operatorName). */
+  name: string;
 }
 
 /** One row of the load statistics (§3.2): an operator with at least one active live chat. */
@@ -38,18 +40,17 @@ export interface Assignment {
 
 /** The channel's operators whose presence is exactly `online` (`available_operator_ids`), in user id order. */
 export async function availableOperatorDetails(env: Env, livechatChannelId: Id): Promise<Operator[]> {
-  const userIds = (await availableOperators(env, [livechatChannelId])).get(livechatChannelId) ?? [];
-  if (!userIds.length) return [];
-  const { rows } = await sql<{ user_id: Id; partner_id: Id; lang: string | null; country_id: Id | null; country_code: string | null; langs: string[] | null }>`
+  const { rows } = await sql<{ user_id: Id; partner_id: Id; lang: string | null; country_id: Id | null; country_code: string | null; langs: string[] | null; username: string | null; name: string | null }>`
     SELECT u.id AS user_id, p.id AS partner_id, p.lang, p.country_id, c.code AS country_code,
       (SELECT array_agg(l.code ORDER BY l.id) FROM res_users_settings s
         JOIN res_users_settings_res_lang_rel r ON r.res_users_settings_id = s.id
-        JOIN res_lang l ON l.id = r.res_lang_id WHERE s.user_id = u.id) AS langs
+        JOIN res_lang l ON l.id = r.res_lang_id WHERE s.user_id = u.id) AS langs,
+      (SELECT s.livechat_username FROM res_users_settings s WHERE s.user_id = u.id LIMIT 1) AS username, p.name
     FROM res_users u JOIN res_partner p ON p.id = u.partner_id LEFT JOIN res_country c ON c.id = p.country_id
-    WHERE u.id IN (${sql.join(userIds)}) ORDER BY u.id`.execute(env.trx);
+    WHERE u.id IN (SELECT a.user_id FROM (${availableOperatorRows([livechatChannelId])}) a) ORDER BY u.id`.execute(env.trx);
   return rows.map((r) => ({
     userId: r.user_id, partnerId: r.partner_id, lang: r.lang, livechatLangs: r.langs ?? [],
-    countryId: r.country_id, countryCode: r.country_code,
+    countryId: r.country_id, countryCode: r.country_code, name: r.username || r.name || '',
   }));
 }
 

@@ -8,7 +8,7 @@ import type { Id } from '../orm/fields.js';
 import { getOperator, type RandomSource } from './assignment.js';
 import { loadScript, welcomeSteps, type ChatbotScript } from './chatbot-script.js';
 import { ChannelView } from '../mail/format.js';
-import { addMembers } from '../mail/thread.js';
+import { addMembersAndView } from '../mail/thread.js';
 import { timezoneOf, visitorCountry, visitorLang, websiteVisitorOf, type Caller } from './visitor.js';
 
 /** The live chat channel row, or Odoo's MissingError for an id that does not exist. */
@@ -99,7 +99,7 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
       visitorName = rows[0]?.name ?? '';
     }
     if (anonymous !== null) visitorName = anonymous;
-    name = `${visitorName} ${await operatorName(env, assignment.operator.userId)}`;
+    name = `${visitorName} ${assignment.operator.name}`;
   }
   const currentStepId = script ? welcomeSteps(script.steps).at(-1)!.id : null;
 
@@ -135,6 +135,9 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
   let token: string | undefined;
   let newGuestToken: string | undefined;
   let accessToken: string | undefined;
+  const operator = { partnerId: operatorPartnerId, guestId: null };
+  // the channel as the visitor and the operator see it, when adding the visitor loaded it
+  let view: ChannelView | null = null;
   try {
     if (!caller.loggedIn) {
       if (caller.guest) {
@@ -159,7 +162,7 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
       }
       token = guestToken(guestId!, accessToken);
       if (!caller.guest) newGuestToken = token;
-      await addMembers(env, channelId!, [{ partnerId: null, guestId }], { pinned: true });
+      ({ view } = await addMembersAndView(env, channelId!, [{ partnerId: null, guestId }], { pinned: true }, script ? [] : [operator]));
     }
   } catch (err) {
     if (err instanceof UserError) throw new NotFound();
@@ -169,8 +172,7 @@ export async function getSession(env: Env, request: FastifyRequest, caller: Call
   // a human operator hears about the new conversation on its own channel (a bot has nobody to
   // tell); both infos come from one load
   const me = caller.loggedIn ? { partnerId: caller.partnerId, guestId: null } : { partnerId: null, guestId };
-  const operator = { partnerId: operatorPartnerId, guestId: null };
-  const view = await ChannelView.load(env, [channelId!], script ? [me] : [operator, me]);
+  view ??= await ChannelView.load(env, [channelId!], script ? [me] : [operator, me]);
   if (!script) env.registry.bus?.send(env, { model: 'res.partner', id: operatorPartnerId }, 'mail.record/insert', { Thread: view.infos(operator)[0] });
   const [info] = view.infos(me);
   return { result: token ? { ...info, guest_token: token } : info, newGuestToken };

@@ -151,7 +151,7 @@ class MemberFormatter {
 }
 
 /** SQL for a member's `message_unread_counter`: messages after the seen one, notifications excluded. */
-const unreadCount = (member: string) => sql<number>`(SELECT count(*)::int FROM mail_message msg
+export const unreadCount = (member: string) => sql<number>`(SELECT count(*)::int FROM mail_message msg
   WHERE msg.model = 'discuss.channel' AND msg.res_id = ${sql.ref(`${member}.channel_id`)}
     AND msg.message_type NOT IN ('notification', 'user_notification')
     AND (${sql.ref(`${member}.seen_message_id`)} IS NULL OR msg.id > ${sql.ref(`${member}.seen_message_id`)}))`;
@@ -168,17 +168,6 @@ export async function memberFormat(env: Env, memberIds: Id[]): Promise<Dict[]> {
 /** The short persona of a member used by seen/typing notifications: `{id, type}`. */
 export const personaRef = (m: { partner_id: Id | null; guest_id: Id | null }) =>
   (m.partner_id !== null ? { id: m.partner_id, type: 'partner' } : { id: m.guest_id, type: 'guest' });
-
-/**
- * `message_unread_counter` of a member, with `bus.bus._bus_last_id()` read in the same statement
- * (the `message_unread_counter_bus_id` that goes with it).
- */
-export async function unreadCounterAndBusId(env: Env, memberId: Id): Promise<{ unread: number; busId: number }> {
-  const { rows } = await sql<{ unread: number | null; bus_id: number | null }>`
-    SELECT (SELECT ${unreadCount('m')} FROM discuss_channel_member m WHERE m.id = ${memberId}) AS unread,
-      (SELECT max(id) FROM bus_bus) AS bus_id`.execute(env.trx);
-  return { unread: Number(rows[0]?.unread ?? 0), busId: Number(rows[0]?.bus_id ?? 0) };
-}
 
 /** `bus.bus._bus_last_id()`: the newest notification id. */
 export async function busLastId(env: Env): Promise<number> {
@@ -394,7 +383,7 @@ interface MessageRow {
   id: Id; body: string | null; date: string; email_from: string | null; message_type: string; subtype_id: Id | null;
   subtype_name: string | null; subtype_description: string | null; subject: string | null; model: string | null;
   res_id: Id | null; parent_id: Id | null; author_id: Id | null; author_guest_id: Id | null; pinned_at: string | null;
-  create_date: string | null; write_date: string | null;
+  create_date: string | null; write_date: string | null; author_guest_name: string | null;
   /** The channel it was posted in, when it belongs to one. */
   channel_name: string | null; channel_type: string | null;
   /** The partner of the chatbot the channel currently runs, if any. */
@@ -411,7 +400,7 @@ const RATING_TEXT = (rating: number) => (rating >= 4 ? 'top' : rating >= 3 ? 'ok
  * `mail.message.message_format()` of `messageIds` (in that order), with the im_livechat override:
  * in live chat sessions `email_from` goes when there is an author, and an operator's online chat
  * name replaces the author's `name` as `user_livechat_username`. The messages with their channel,
- * recipients and rating take one statement, their authors one per kind (partners, guests).
+ * recipients, rating and guest author take one statement, their partner authors one more.
  */
 export async function messageFormat(env: Env, messageIds: Id[], opts: { formatReply?: boolean } = {}): Promise<Dict[]> {
   const formatReply = opts.formatReply ?? true;
@@ -420,12 +409,12 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
   const { rows } = await sql<MessageRow>`
     SELECT m.id, m.body, m.date, m.email_from, m.message_type, m.subtype_id, s.name AS subtype_name, s.description AS subtype_description,
       m.subject, m.model, m.res_id, m.parent_id, m.author_id, m.author_guest_id, m.pinned_at, m.create_date, m.write_date,
-      c.name AS channel_name, c.channel_type, bot.operator_partner_id AS bot_partner_id,
+      ag.name AS author_guest_name, c.name AS channel_name, c.channel_type, bot.operator_partner_id AS bot_partner_id,
       (SELECT json_agg(json_build_object('id', p.id, 'name', p.name) ORDER BY p.id) FROM mail_message_res_partner_rel rel
         JOIN res_partner p ON p.id = rel.res_partner_id WHERE rel.mail_message_id = m.id) AS recipients,
       (SELECT json_build_object('id', r.id, 'rating', r.rating) FROM rating_rating r
         WHERE r.message_id = m.id AND r.consumed ORDER BY r.id DESC LIMIT 1) AS rating
-    FROM mail_message m LEFT JOIN mail_message_subtype s ON s.id = m.subtype_id
+    FROM mail_message m LEFT JOIN mail_message_subtype s ON s.id = m.subtype_id LEFT JOIN mail_guest ag ON ag.id = m.author_guest_id
     LEFT JOIN discuss_channel c ON m.model = 'discuss.channel' AND c.id = m.res_id
     LEFT JOIN chatbot_script_step st ON st.id = c.chatbot_current_step_id LEFT JOIN chatbot_script bot ON bot.id = st.chatbot_script_id
     WHERE m.id IN (${sql.join(ids)})`.execute(env.trx);
@@ -450,7 +439,6 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
   };
 
   const facts = await partnerFacts(env, rows.map((r) => r.author_id).filter((a): a is Id => a !== null));
-  const guests = await guestRows(env, rows.map((r) => r.author_guest_id).filter((g): g is Id => g !== null));
   const comment = await env.ref('mail.mt_comment', false);
   const note = await env.ref('mail.mt_note', false);
   const parents = formatReply
@@ -470,8 +458,7 @@ export async function messageFormat(env: Env, messageIds: Id[], opts: { formatRe
         author = { id: r.author_id, user_livechat_username: p.user_livechat_username, is_company: p.is_company, user: userOf(p), type: 'partner' };
       }
     } else if (r.author_guest_id !== null) {
-      const g = guests.get(r.author_guest_id);
-      author = { id: r.author_guest_id, name: g?.name ?? false, type: 'guest' };
+      author = { id: r.author_guest_id, name: r.author_guest_name ?? false, type: 'guest' };
     }
     const name = recordName(r);
     const vals: Dict = {

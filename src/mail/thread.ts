@@ -3,7 +3,7 @@ import type { Target } from '../bus/channels.js';
 import { MissingError, valueError } from '../errors.js';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
-import { ChannelView, channelInfo, memberFormat, messageFormat, personaRef, unreadCounterAndBusId, type MemberRow, type Persona } from './format.js';
+import { ChannelView, channelInfo, memberFormat, messageFormat, personaRef, unreadCount, type MemberRow, type Persona } from './format.js';
 import { htmlEscape, htmlSanitize } from './sanitize.js';
 
 /**
@@ -43,11 +43,14 @@ function send(env: Env, target: Target, type: string, payload: unknown): void {
 /** Each transaction's "now", read once: Postgres's now() is the transaction's start and never moves. */
 const transactionNow = new WeakMap<object, string>();
 
-/** The transaction's "now" as Odoo writes datetimes ("YYYY-MM-DD HH:MM:SS", UTC). */
+/** SQL for the transaction's "now" as Odoo writes datetimes ("YYYY-MM-DD HH:MM:SS", UTC). */
+const NOW_STRING = sql<string>`to_char(now() AT TIME ZONE 'utc', 'YYYY-MM-DD HH24:MI:SS')`;
+
+/** The transaction's "now" as Odoo writes datetimes. */
 async function nowString(env: Env): Promise<string> {
   const known = transactionNow.get(env.trx);
   if (known) return known;
-  const { rows } = await sql<{ now: string }>`SELECT to_char(now() AT TIME ZONE 'utc', 'YYYY-MM-DD HH24:MI:SS') AS now`.execute(env.trx);
+  const { rows } = await sql<{ now: string }>`SELECT ${NOW_STRING} AS now`.execute(env.trx);
   transactionNow.set(env.trx, rows[0]!.now);
   return rows[0]!.now;
 }
@@ -100,14 +103,14 @@ function formatAddress(name: string | null, email: string | null): string | null
  */
 export async function postMessage(env: Env, channelId: Id, author: Persona, opts: PostOptions): Promise<Dict> {
   const channel = await channelHead(env, channelId);
-  const now = await nowString(env);
   const su = env.sudo();
   // every member: pinned, with the new last interest (a superuser write of discuss.channel.member);
-  // the rows it returns give the author's member below
-  const { rows: members } = await sql<MemberRow>`UPDATE discuss_channel_member
-    SET is_pinned = true, last_interest_dt = ${now}, write_uid = ${env.uid}, write_date = (now() AT TIME ZONE 'utc')
-    WHERE channel_id = ${channelId} RETURNING *`.execute(env.trx);
-
+  // the rows it returns give the author's member below, and the transaction's now
+  const { rows: members } = await sql<MemberRow & { now: string }>`UPDATE discuss_channel_member
+    SET is_pinned = true, last_interest_dt = date_trunc('second', now() AT TIME ZONE 'utc'), write_uid = ${env.uid}, write_date = (now() AT TIME ZONE 'utc')
+    WHERE channel_id = ${channelId} RETURNING *, ${NOW_STRING} AS now`.execute(env.trx);
+  if (members[0]) transactionNow.set(env.trx, members[0].now);
+  const now = await nowString(env);
   const subtypeId = await env.ref(opts.subtypeXmlid ?? 'mail.mt_comment');
   let parentId: Id | null = null;
   if (opts.parentId) {
@@ -164,14 +167,15 @@ const SEEN_INFO_TYPES = new Set(['chat', 'group', 'livechat']);
  */
 async function setLastSeen(env: Env, channel: ChannelHead, member: MemberRow, messageId: Id, allowOlder: boolean): Promise<boolean> {
   if (!allowOlder && member.seen_message_id !== null && member.seen_message_id >= messageId) return false;
-  const now = await nowString(env);
-  await env.sudo().model('discuss.channel.member').write([member.id], {
-    fetched_message_id: Math.max(member.fetched_message_id ?? 0, messageId),
-    seen_message_id: messageId,
-    last_seen_dt: now,
-  });
+  // a superuser write of the member, returning its new unread counter and the bus id that goes with it
+  const { rows } = await sql<{ unread: number; bus_id: number | null }>`UPDATE discuss_channel_member m
+    SET fetched_message_id = ${Math.max(member.fetched_message_id ?? 0, messageId)}, seen_message_id = ${messageId},
+      last_seen_dt = date_trunc('second', now() AT TIME ZONE 'utc'), write_uid = ${env.uid}, write_date = (now() AT TIME ZONE 'utc')
+    WHERE m.id = ${member.id} RETURNING ${unreadCount('m')} AS unread, (SELECT max(id) FROM bus_bus) AS bus_id`.execute(env.trx);
+  if (!rows[0]) return false;
+  const unread = Number(rows[0].unread);
+  const busId = Number(rows[0].bus_id ?? 0);
   const basic = { id: member.id, persona: personaRef(member), lastSeenMessage: { id: messageId } };
-  const { unread, busId } = await unreadCounterAndBusId(env, member.id);
   send(env, personaTarget(member), 'mail.record/insert', {
     ChannelMember: {
       ...basic,
@@ -230,11 +234,25 @@ export interface AddMembersOptions {
  * the channel. Returns the new members' ids.
  */
 export async function addMembers(env: Env, channelId: Id, members: Persona[], opts: AddMembersOptions = {}): Promise<Id[]> {
-  const channel = await channelHead(env, channelId);
+  return (await addMembersAndView(env, channelId, members, opts)).ids;
+}
+
+/**
+ * addMembers, also returning the channel as the new guests and `alsoFor` see it afterwards, from
+ * the load that made the guests' joined infos (null when joined messages are posted, or when no
+ * guest joined and `alsoFor` is empty).
+ */
+export async function addMembersAndView(env: Env, channelId: Id, members: Persona[], opts: AddMembersOptions = {}, alsoFor: Persona[] = []): Promise<{ ids: Id[]; view: ChannelView | null }> {
+  const { rows: heads } = await sql<{ id: Id; existing: { partner_id: Id | null; guest_id: Id | null }[] | null }>`
+    SELECT c.id, (SELECT json_agg(json_build_object('partner_id', m.partner_id, 'guest_id', m.guest_id))
+      FROM discuss_channel_member m WHERE m.channel_id = c.id) AS existing
+    FROM discuss_channel c WHERE c.id = ${channelId}`.execute(env.trx);
+  if (!heads[0]) throw new MissingError(`Record does not exist or has been deleted.\n(Record: discuss.channel(${channelId},), User: ${env.uid})`);
+  const channel = heads[0];
+  const existing = channel.existing ?? [];
   const su = env.sudo();
   const partnerIds = [...new Set(members.map((m) => m.partnerId).filter((p): p is Id => p !== null && p !== undefined))];
   const guestIds = [...new Set(members.filter((m) => m.partnerId === null || m.partnerId === undefined).map((m) => m.guestId).filter((g): g is Id => g !== null && g !== undefined))];
-  const { rows: existing } = await sql<{ partner_id: Id | null; guest_id: Id | null }>`SELECT partner_id, guest_id FROM discuss_channel_member WHERE channel_id = ${channelId}`.execute(env.trx);
   const haveP = new Set(existing.map((e) => e.partner_id));
   const haveG = new Set(existing.map((e) => e.guest_id));
   const pinned = opts.pinned ?? true;
@@ -247,7 +265,7 @@ export async function addMembers(env: Env, channelId: Id, members: Persona[], op
     const [id] = await su.model('discuss.channel.member').create([{ channel_id: channelId, guest_id: guestId, is_pinned: pinned }]);
     created.push({ id: id!, partnerId: null, guestId });
   }
-  if (!created.length) return [];
+  if (!created.length) return { ids: [], view: alsoFor.length && !opts.postJoinedMessage ? await ChannelView.load(env, [channelId], alsoFor) : null };
 
   const by: Persona | null = !opts.postJoinedMessage ? null : opts.by ?? { partnerId: await userPartner(env, env.uid), guestId: null };
   for (const m of created.filter((c) => c.partnerId !== null)) {
@@ -277,10 +295,10 @@ export async function addMembers(env: Env, channelId: Id, members: Persona[], op
       const [info] = await channelInfo(env, [channelId], { partnerId: null, guestId: m.guestId });
       send(env, { model: 'mail.guest', id: m.guestId! }, 'discuss.channel/joined', { channel: info });
     }
-  } else if (newGuests.length) {
+  } else if (newGuests.length || alsoFor.length) {
     // the new guests' channel infos and the members' dicts come from one load (it holds every
     // member of a conversation, and the guests' own members of a `channel`)
-    view = await ChannelView.load(env, [channelId], newGuests.map((m) => ({ partnerId: null, guestId: m.guestId })));
+    view = await ChannelView.load(env, [channelId], [...newGuests.map((m) => ({ partnerId: null, guestId: m.guestId })), ...alsoFor]);
     for (const m of newGuests) {
       const [info] = view.infos({ partnerId: null, guestId: m.guestId });
       send(env, { model: 'mail.guest', id: m.guestId! }, 'discuss.channel/joined', { channel: info });
@@ -296,7 +314,7 @@ export async function addMembers(env: Env, channelId: Id, members: Persona[], op
   send(env, channelTarget(channelId), 'mail.record/insert', {
     Thread: { channelMembers: [['ADD', added]], id: channel.id, memberCount, model: 'discuss.channel' },
   });
-  return created.map((c) => c.id);
+  return { ids: created.map((c) => c.id), view };
 }
 
 /**

@@ -23,14 +23,17 @@ async function ratingStats(env: Env, ids: Id[]) {
 export async function availableOperators(env: Env, channelIds: Id[]): Promise<Map<Id, Id[]>> {
   const out = new Map<Id, Id[]>(channelIds.map((id) => [id, []]));
   if (!channelIds.length) return out;
-  const { rows } = await sql<{ channel_id: Id; user_id: Id }>`
-    SELECT r.channel_id, r.user_id FROM im_livechat_channel_im_user r
-    JOIN res_users u ON u.id = r.user_id AND u.active
-    JOIN bus_presence p ON p.user_id = u.id
-    WHERE r.channel_id IN (${sql.join(channelIds)}) AND ${effectiveStatus('p')} = 'online' ORDER BY r.user_id`.execute(env.trx);
+  const { rows } = await sql<{ channel_id: Id; user_id: Id }>`${availableOperatorRows(channelIds)} ORDER BY r.user_id`.execute(env.trx);
   for (const r of rows) out.get(r.channel_id)!.push(r.user_id);
   return out;
 }
+
+/** The `(channel_id, user_id)` rows of `available_operator_ids`, as SQL others can build on. */
+export const availableOperatorRows = (channelIds: Id[]) => sql<{ channel_id: Id; user_id: Id }>`
+  SELECT r.channel_id, r.user_id FROM im_livechat_channel_im_user r
+  JOIN res_users u ON u.id = r.user_id AND u.active
+  JOIN bus_presence p ON p.user_id = u.id
+  WHERE r.channel_id IN (${sql.join(channelIds)}) AND ${effectiveStatus('p')} = 'online'`;
 
 /** im_livechat.channel (addons/im_livechat/models/im_livechat_channel.py). */
 export default defineModel({
