@@ -37,30 +37,36 @@ interface PartnerFact {
   is_bot: boolean;
 }
 
+type PartnerFactRow = Omit<PartnerFact, 'country'> & { country_id: Id | null; country_code: string | null; country_name: string | null };
+
 /**
- * The facts of `ids` for their persona dicts, in one statement: the stored fields, the computed
+ * SQL reading every persona fact of the partner row `p`: the stored fields, the computed
  * `im_status`, `user_livechat_username` and `display_name`, the country, the main user, and the
- * public and bot flags. One round trip instead of a read plus a query per computed field.
+ * public and bot flags (callers add the WHERE). One round trip instead of a read plus a query
+ * per computed field; ChannelView joins it to the members it loads.
  */
+const partnerFactsFrom = (publicGroup: number | false) => sql<PartnerFactRow>`
+  SELECT p.id, p.name, p.email, COALESCE(p.active, false) AS active, COALESCE(p.is_company, false) AS is_company, p.write_date,
+    ${partnerImStatus('p')} AS im_status, ${partnerLivechatUsername('p')} AS user_livechat_username,
+    ${completeName('p')} AS display_name, pc.id AS country_id, pc.code AS country_code, pc.name AS country_name,
+    mu.id AS user_id, mu.share AS user_share,
+    EXISTS (SELECT 1 FROM res_users u JOIN res_groups_users_rel r ON r.uid = u.id
+      WHERE u.partner_id = p.id AND r.gid = ${publicGroup || 0}) AS is_public,
+    EXISTS (SELECT 1 FROM chatbot_script s JOIN im_livechat_channel_rule r ON r.chatbot_script_id = s.id
+      WHERE s.operator_partner_id = p.id) AS is_bot
+  FROM res_partner p LEFT JOIN res_country pc ON pc.id = p.country_id
+  LEFT JOIN LATERAL (SELECT u.id, u.share FROM res_users u WHERE u.partner_id = p.id ORDER BY u.share, u.id LIMIT 1) mu ON true`;
+
+const toPartnerFact = ({ country_id, country_code, country_name, ...r }: PartnerFactRow): PartnerFact =>
+  ({ ...r, country: country_id !== null ? { code: country_code!, id: country_id, name: country_name! } : false });
+
+/** The persona facts of `ids` (partnerFactsFrom), in one statement. */
 async function partnerFacts(env: Env, ids: Id[]): Promise<Map<Id, PartnerFact>> {
   const unique = [...new Set(ids)];
   if (!unique.length) return new Map();
-  const publicGroup = await env.ref('base.group_public', false);
-  const { rows } = await sql<Omit<PartnerFact, 'country'> & { country_id: Id | null; country_code: string | null; country_name: string | null }>`
-    SELECT p.id, p.name, p.email, COALESCE(p.active, false) AS active, COALESCE(p.is_company, false) AS is_company, p.write_date,
-      ${partnerImStatus('p')} AS im_status, ${partnerLivechatUsername('p')} AS user_livechat_username,
-      ${completeName('p')} AS display_name, c.id AS country_id, c.code AS country_code, c.name AS country_name,
-      mu.id AS user_id, mu.share AS user_share,
-      EXISTS (SELECT 1 FROM res_users u JOIN res_groups_users_rel r ON r.uid = u.id
-        WHERE u.partner_id = p.id AND r.gid = ${publicGroup || 0}) AS is_public,
-      EXISTS (SELECT 1 FROM chatbot_script s JOIN im_livechat_channel_rule r ON r.chatbot_script_id = s.id
-        WHERE s.operator_partner_id = p.id) AS is_bot
-    FROM res_partner p LEFT JOIN res_country c ON c.id = p.country_id
-    LEFT JOIN LATERAL (SELECT u.id, u.share FROM res_users u WHERE u.partner_id = p.id ORDER BY u.share, u.id LIMIT 1) mu ON true
+  const { rows } = await sql<PartnerFactRow>`${partnerFactsFrom(await env.ref('base.group_public', false))}
     WHERE p.id IN (${sql.join(unique)})`.execute(env.trx);
-  return new Map(rows.map(({ country_id, country_code, country_name, ...r }) => [r.id, {
-    ...r, country: country_id !== null ? { code: country_code!, id: country_id, name: country_name! } : false,
-  }]));
+  return new Map(rows.map((r) => [r.id, toPartnerFact(r)]));
 }
 
 async function countries(env: Env, ids: Id[]): Promise<Map<Id, { code: string; id: Id; name: string }>> {
@@ -93,14 +99,8 @@ function livechatPartnerData(p: PartnerFact | undefined, partnerId: Id): Dict {
 
 interface GuestRow { id: Id; name: string; im_status: string; write_date: string | null }
 
-/** Name, status and write date of guests, in one statement. */
-async function guestRows(env: Env, ids: Id[]): Promise<Map<Id, GuestRow>> {
-  const unique = [...new Set(ids)];
-  if (!unique.length) return new Map();
-  const { rows } = await sql<GuestRow>`SELECT g.id, g.name, g.write_date, ${guestImStatus('g')} AS im_status
-    FROM mail_guest g WHERE g.id IN (${sql.join(unique)})`.execute(env.trx);
-  return new Map(rows.map((r) => [r.id, r]));
-}
+/** SQL reading the name, status and write date of the guest row `g` (callers add the WHERE). */
+const guestFactsFrom = () => sql<GuestRow>`SELECT g.id, g.name, g.write_date, ${guestImStatus('g')} AS im_status FROM mail_guest g`;
 
 /** `mail.guest._guest_format()`. */
 const guestFormat = (g: GuestRow | undefined, id: Id): Dict =>
@@ -115,10 +115,18 @@ export interface MemberRow {
   last_seen_dt: string | null; create_date: string | null;
 }
 
-/** A member row with its channel's type and, for the members of the viewers, their unread counter. */
-type LoadedMember = MemberRow & { channel_type: string; unread: number | null };
+/** The columns of MemberRow, read from the member row `m` (named: a prepared statement cannot say `*`). */
+export const MEMBER_COLUMNS = sql.raw(['id', 'channel_id', 'partner_id', 'guest_id', 'custom_channel_name', 'fetched_message_id', 'seen_message_id',
+  'fold_state', 'is_minimized', 'custom_notifications', 'mute_until_dt', 'is_pinned', 'last_interest_dt', 'last_seen_dt', 'create_date']
+  .map((c) => `m.${c}`).join(', '));
 
-/** Personas of members, loaded in at most two statements (partners, guests). */
+/**
+ * A member row with its channel's type, for the members of the viewers their unread counter, and
+ * the facts of its persona (row_to_json of partnerFactsFrom / guestFactsFrom).
+ */
+type LoadedMember = MemberRow & { channel_type: string; unread: number | null; partner_fact: PartnerFactRow | null; guest_fact: GuestRow | null };
+
+/** Member dicts from members loaded with their personas' facts. */
 class MemberFormatter {
   private constructor(
     private readonly partners: Map<Id, PartnerFact>,
@@ -126,9 +134,14 @@ class MemberFormatter {
     private readonly viewerInternal: boolean,
   ) {}
 
-  static async load(env: Env, members: MemberRow[]): Promise<MemberFormatter> {
-    const partners = await partnerFacts(env, members.map((m) => m.partner_id).filter((p): p is Id => p !== null));
-    const guests = await guestRows(env, members.map((m) => m.guest_id).filter((g): g is Id => g !== null));
+  /** From members loaded with their persona facts (LoadedMember): no query. */
+  static async load(env: Env, members: LoadedMember[]): Promise<MemberFormatter> {
+    const partners = new Map<Id, PartnerFact>();
+    const guests = new Map<Id, GuestRow>();
+    for (const m of members) {
+      if (m.partner_fact) partners.set(m.partner_fact.id, toPartnerFact(m.partner_fact));
+      if (m.guest_fact) guests.set(m.guest_fact.id, m.guest_fact);
+    }
     return new MemberFormatter(partners, guests, await env.hasGroup('base.group_user'));
   }
 
@@ -156,11 +169,15 @@ export const unreadCount = (member: string) => sql<number>`(SELECT count(*)::int
     AND msg.message_type NOT IN ('notification', 'user_notification')
     AND (${sql.ref(`${member}.seen_message_id`)} IS NULL OR msg.id > ${sql.ref(`${member}.seen_message_id`)}))`;
 
-/** Member dicts (`_discuss_channel_member_format`) of `memberIds`, in id order. */
+/** Member dicts (`_discuss_channel_member_format`) of `memberIds`, in id order, in one statement. */
 export async function memberFormat(env: Env, memberIds: Id[]): Promise<Dict[]> {
   if (!memberIds.length) return [];
-  const { rows } = await sql<MemberRow & { channel_type: string }>`SELECT m.*, c.channel_type FROM discuss_channel_member m
-    JOIN discuss_channel c ON c.id = m.channel_id WHERE m.id IN (${sql.join(memberIds)}) ORDER BY m.id`.execute(env.trx);
+  const { rows } = await sql<LoadedMember>`SELECT ${MEMBER_COLUMNS}, c.channel_type, NULL AS unread,
+      row_to_json(pf) AS partner_fact, row_to_json(gf) AS guest_fact
+    FROM discuss_channel_member m JOIN discuss_channel c ON c.id = m.channel_id
+    LEFT JOIN LATERAL (${partnerFactsFrom(await env.ref('base.group_public', false))} WHERE p.id = m.partner_id) pf ON true
+    LEFT JOIN LATERAL (${guestFactsFrom()} WHERE g.id = m.guest_id) gf ON true
+    WHERE m.id IN (${sql.join(memberIds)}) ORDER BY m.id`.execute(env.trx);
   const formatter = await MemberFormatter.load(env, rows);
   return rows.map((m) => formatter.format(m));
 }
@@ -206,8 +223,8 @@ export async function channelInfoFor(env: Env, channelIds: Id[], viewers: Person
 }
 
 /**
- * Channels as their viewers see them, loaded once: the channels, their members with the viewers'
- * unread counters, and the members' personas take four statements whatever the number of
+ * Channels as their viewers see them, loaded once: the channels, then their members with the
+ * viewers' unread counters and the members' personas, take two statements whatever the number of
  * channels and viewers (plus website_livechat's visitors when a session has one).
  */
 export class ChannelView {
@@ -241,8 +258,11 @@ export class ChannelView {
     const guestIds = viewers.map((v) => v.guestId).filter((g): g is Id => g !== null);
     const isViewer = sql`(m.partner_id IN (${sql.join(partnerIds.length ? partnerIds : [-1])}) OR m.guest_id IN (${sql.join(guestIds.length ? guestIds : [-1])}))`;
     const { rows: members } = channelRows.length ? await sql<LoadedMember>`
-      SELECT m.*, c.channel_type, CASE WHEN ${isViewer} THEN ${unreadCount('m')} END AS unread
+      SELECT ${MEMBER_COLUMNS}, c.channel_type, CASE WHEN ${isViewer} THEN ${unreadCount('m')} END AS unread,
+        row_to_json(pf) AS partner_fact, row_to_json(gf) AS guest_fact
       FROM discuss_channel_member m JOIN discuss_channel c ON c.id = m.channel_id
+      LEFT JOIN LATERAL (${partnerFactsFrom(await env.ref('base.group_public', false))} WHERE p.id = m.partner_id) pf ON true
+      LEFT JOIN LATERAL (${guestFactsFrom()} WHERE g.id = m.guest_id) gf ON true
       WHERE m.channel_id IN (${sql.join(channelRows.map((c) => c.id))}) AND (c.channel_type != 'channel' OR ${isViewer})
       ORDER BY m.id`.execute(env.trx) : { rows: [] };
     const byChannel = new Map<Id, LoadedMember[]>();

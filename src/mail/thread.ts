@@ -3,7 +3,7 @@ import type { Target } from '../bus/channels.js';
 import { MissingError, valueError } from '../errors.js';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
-import { ChannelView, channelInfo, memberFormat, messageFormat, personaRef, unreadCount, type MemberRow, type Persona } from './format.js';
+import { ChannelView, MEMBER_COLUMNS, channelInfo, memberFormat, messageFormat, personaRef, unreadCount, type MemberRow, type Persona } from './format.js';
 import { htmlEscape, htmlSanitize } from './sanitize.js';
 
 /**
@@ -72,8 +72,8 @@ export function ensureOne(model: string, ids: Id[]): Id {
 /** The member of `me` in the channel (Odoo's `is_self` member), or null. */
 export async function channelMemberOf(env: Env, channelId: Id, me: Persona): Promise<MemberRow | null> {
   if (me.partnerId === null && me.guestId === null) return null;
-  const cond = me.partnerId !== null ? sql`partner_id = ${me.partnerId}` : sql`guest_id = ${me.guestId}`;
-  const { rows } = await sql<MemberRow>`SELECT * FROM discuss_channel_member WHERE channel_id = ${channelId} AND ${cond}`.execute(env.trx);
+  const cond = me.partnerId !== null ? sql`m.partner_id = ${me.partnerId}` : sql`m.guest_id = ${me.guestId}`;
+  const { rows } = await sql<MemberRow>`SELECT ${MEMBER_COLUMNS} FROM discuss_channel_member m WHERE m.channel_id = ${channelId} AND ${cond}`.execute(env.trx);
   return rows[0] ?? null;
 }
 
@@ -106,9 +106,9 @@ export async function postMessage(env: Env, channelId: Id, author: Persona, opts
   const su = env.sudo();
   // every member: pinned, with the new last interest (a superuser write of discuss.channel.member);
   // the rows it returns give the author's member below, and the transaction's now
-  const { rows: members } = await sql<MemberRow & { now: string }>`UPDATE discuss_channel_member
+  const { rows: members } = await sql<MemberRow & { now: string }>`UPDATE discuss_channel_member m
     SET is_pinned = true, last_interest_dt = date_trunc('second', now() AT TIME ZONE 'utc'), write_uid = ${env.uid}, write_date = (now() AT TIME ZONE 'utc')
-    WHERE channel_id = ${channelId} RETURNING *, ${NOW_STRING} AS now`.execute(env.trx);
+    WHERE m.channel_id = ${channelId} RETURNING ${MEMBER_COLUMNS}, ${NOW_STRING} AS now`.execute(env.trx);
   if (members[0]) transactionNow.set(env.trx, members[0].now);
   const now = await nowString(env);
   const subtypeId = await env.ref(opts.subtypeXmlid ?? 'mail.mt_comment');
