@@ -40,20 +40,8 @@ function send(env: Env, target: Target, type: string, payload: unknown): void {
   env.registry.bus?.send(env, target, type, payload);
 }
 
-/** Each transaction's "now", read once: Postgres's now() is the transaction's start and never moves. */
-const transactionNow = new WeakMap<object, string>();
-
 /** SQL for the transaction's "now" as Odoo writes datetimes ("YYYY-MM-DD HH:MM:SS", UTC). */
 const NOW_STRING = sql<string>`to_char(now() AT TIME ZONE 'utc', 'YYYY-MM-DD HH24:MI:SS')`;
-
-/** The transaction's "now" as Odoo writes datetimes. */
-async function nowString(env: Env): Promise<string> {
-  const known = transactionNow.get(env.trx);
-  if (known) return known;
-  const { rows } = await sql<{ now: string }>`SELECT ${NOW_STRING} AS now`.execute(env.trx);
-  transactionNow.set(env.trx, rows[0]!.now);
-  return rows[0]!.now;
-}
 
 interface ChannelHead { id: Id; name: string; channel_type: string; uuid: string; livechat_active: boolean; chatbot_current_step_id: Id | null }
 
@@ -102,15 +90,12 @@ function formatAddress(name: string | null, email: string | null): string | null
  * `discuss.channel/new_message {id, message}`. Returns the formatted message.
  */
 export async function postMessage(env: Env, channelId: Id, author: Persona, opts: PostOptions): Promise<Dict> {
-  const channel = await channelHead(env, channelId);
+  // the channel with the transaction's now (reading the clock starts the transaction: see deferred-begin)
+  const { rows: heads } = await sql<ChannelHead & { now: string }>`SELECT id, name, channel_type, uuid, livechat_active, chatbot_current_step_id,
+    ${NOW_STRING} AS now FROM discuss_channel WHERE id = ${channelId}`.execute(env.trx);
+  if (!heads[0]) throw new MissingError(`Record does not exist or has been deleted.\n(Record: discuss.channel(${channelId},), User: ${env.uid})`);
+  const { now, ...channel } = heads[0];
   const su = env.sudo();
-  // every member: pinned, with the new last interest (a superuser write of discuss.channel.member);
-  // the rows it returns give the author's member below, and the transaction's now
-  const { rows: members } = await sql<MemberRow & { now: string }>`UPDATE discuss_channel_member m
-    SET is_pinned = true, last_interest_dt = date_trunc('second', now() AT TIME ZONE 'utc'), write_uid = ${env.uid}, write_date = (now() AT TIME ZONE 'utc')
-    WHERE m.channel_id = ${channelId} RETURNING ${MEMBER_COLUMNS}, ${NOW_STRING} AS now`.execute(env.trx);
-  if (members[0]) transactionNow.set(env.trx, members[0].now);
-  const now = await nowString(env);
   const subtypeId = await env.ref(opts.subtypeXmlid ?? 'mail.mt_comment');
   let parentId: Id | null = null;
   if (opts.parentId) {
@@ -142,10 +127,24 @@ export async function postMessage(env: Env, channelId: Id, author: Persona, opts
   if (channel.chatbot_current_step_id !== null) {
     await su.model('chatbot.message').create([{ mail_message_id: messageId, discuss_channel_id: channelId, script_step_id: channel.chatbot_current_step_id }]);
   }
-  // mail's _message_post_after_hook: the poster has seen its own message
-  const authorMember = opts.markSeen === false ? null
-    : members.find((m) => (author.partnerId !== null && m.partner_id === author.partnerId) || (author.partnerId === null && author.guestId !== null && m.guest_id === author.guestId)) ?? null;
-  if (authorMember) await setLastSeen(env, channel, authorMember, messageId!, false);
+  // One superuser write of the members: all pinned with the new last interest, and (mail's
+  // _message_post_after_hook) the author's member has seen its own message; it returns that
+  // member's new unread counter and the bus id that goes with it (_set_last_seen_message).
+  const isAuthor = opts.markSeen === false ? sql`false`
+    : author.partnerId !== null ? sql`m.partner_id = ${author.partnerId}`
+      : author.guestId !== null ? sql`m.guest_id = ${author.guestId}` : sql`false`;
+  const marks = sql`(${isAuthor}) AND (m.seen_message_id IS NULL OR m.seen_message_id < ${messageId})`;
+  const { rows: members } = await sql<MemberRow & { marked: boolean; unread: number | null; bus_id: number | null }>`UPDATE discuss_channel_member m
+    SET is_pinned = true, last_interest_dt = ${now}::timestamp,
+      fetched_message_id = CASE WHEN ${marks} THEN GREATEST(COALESCE(m.fetched_message_id, 0), ${messageId}) ELSE m.fetched_message_id END,
+      seen_message_id = CASE WHEN ${marks} THEN ${messageId} ELSE m.seen_message_id END,
+      last_seen_dt = CASE WHEN ${marks} THEN ${now}::timestamp ELSE m.last_seen_dt END,
+      write_uid = ${env.uid}, write_date = (now() AT TIME ZONE 'utc')
+    WHERE m.channel_id = ${channelId}
+    RETURNING ${MEMBER_COLUMNS}, (${isAuthor}) AND m.seen_message_id = ${messageId} AS marked,
+      CASE WHEN ${isAuthor} THEN ${unreadCount('m')} END AS unread, (SELECT max(id) FROM bus_bus) AS bus_id`.execute(env.trx);
+  const authorMember = members.find((m) => m.marked);
+  if (authorMember) notifySeen(env, channel, authorMember, messageId!, Number(authorMember.unread ?? 0), Number(authorMember.bus_id ?? 0));
 
   const [message] = await messageFormat(env, [messageId!]);
   if (opts.temporaryId !== undefined && opts.temporaryId !== null) message!.temporary_id = opts.temporaryId;
@@ -160,11 +159,7 @@ export async function postMessage(env: Env, channelId: Id, author: Persona, opts
 /** Channel types whose members see each other's seen marks (`_types_allowing_seen_infos`, + livechat). */
 const SEEN_INFO_TYPES = new Set(['chat', 'group', 'livechat']);
 
-/**
- * `_set_last_seen_message` for one member: fetched/seen ids and last_seen_dt, then
- * `mail.record/insert {ChannelMember}` to the member itself (with its thread's unread counter)
- * and, for chats, groups and live chats, the short version to the channel.
- */
+/** `_set_last_seen_message` for one member: fetched/seen ids and last_seen_dt, then notifySeen. */
 async function setLastSeen(env: Env, channel: ChannelHead, member: MemberRow, messageId: Id, allowOlder: boolean): Promise<boolean> {
   if (!allowOlder && member.seen_message_id !== null && member.seen_message_id >= messageId) return false;
   // a superuser write of the member, returning its new unread counter and the bus id that goes with it
@@ -173,8 +168,16 @@ async function setLastSeen(env: Env, channel: ChannelHead, member: MemberRow, me
       last_seen_dt = date_trunc('second', now() AT TIME ZONE 'utc'), write_uid = ${env.uid}, write_date = (now() AT TIME ZONE 'utc')
     WHERE m.id = ${member.id} RETURNING ${unreadCount('m')} AS unread, (SELECT max(id) FROM bus_bus) AS bus_id`.execute(env.trx);
   if (!rows[0]) return false;
-  const unread = Number(rows[0].unread);
-  const busId = Number(rows[0].bus_id ?? 0);
+  notifySeen(env, channel, member, messageId, Number(rows[0].unread), Number(rows[0].bus_id ?? 0));
+  return true;
+}
+
+/**
+ * What `_set_last_seen_message` tells: `mail.record/insert {ChannelMember}` to the member itself
+ * (with its thread's unread counter) and, for chats, groups and live chats, the short version to
+ * the channel.
+ */
+function notifySeen(env: Env, channel: ChannelHead, member: MemberRow, messageId: Id, unread: number, busId: number): void {
   const basic = { id: member.id, persona: personaRef(member), lastSeenMessage: { id: messageId } };
   send(env, personaTarget(member), 'mail.record/insert', {
     ChannelMember: {
@@ -183,7 +186,6 @@ async function setLastSeen(env: Env, channel: ChannelHead, member: MemberRow, me
     },
   });
   if (SEEN_INFO_TYPES.has(channel.channel_type)) send(env, channelTarget(channel.id), 'mail.record/insert', { ChannelMember: basic });
-  return true;
 }
 
 /**
