@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import { AccessError, MissingError, OdooError, UserError, ValidationError, valueError } from '../errors.js';
 import { ACCESS_COLUMNS, ACCESS_TABLES, checkModelAccess, hasModelAccess, recordRuleError, ruleDomain, type Operation } from '../security/access.js';
 import { DomainCompiler, nameDomain } from './domain-sql.js';
@@ -6,6 +6,7 @@ import { NEGATIVE_OPERATORS, parseDomain, singleTerm, type DomainNode, type Oper
 import type { Env } from './env.js';
 import { isBinary, isX2many, type Field, type Id, type Row } from './fields.js';
 import type { ModelDef } from './registry.js';
+import { exactKey, statementCache } from './statement-cache.js';
 import { toColumnValue, toReadValue } from './values.js';
 
 type Sql = RawBuilder<unknown>;
@@ -13,8 +14,11 @@ export type Vals = Record<string, unknown>;
 export type Load = '_classic_read' | null;
 
 export interface SearchOptions { offset?: number; limit?: number | null; order?: string | null }
-/** A search run as the read query itself (searchFetch): condition, order, limit and offset on alias `t`. */
-interface FetchQuery { where: Sql; order: Sql; limitOffset: Sql }
+/**
+ * A search run as the read query itself (searchFetch): condition, order, limit and offset on alias
+ * `t` (`remember` receives the compiled statement), or a statement compiled for the same search before.
+ */
+type FetchQuery = { where: Sql; order: Sql; limitOffset: Sql; remember?: (statement: CompiledQuery) => void } | { compiled: CompiledQuery };
 
 const ORDER_RE = /^(\s*("?[a-z0-9_]+"?)(\.id)?(\s+(desc|asc))?(\s+nulls\s+(first|last))?\s*(,|$))+$/i;
 
@@ -118,13 +122,35 @@ export class Model {
    */
   async searchFetch(domain: unknown, fieldNames: string[] | null, opts: SearchOptions = {}, load: Load = '_classic_read', reader: Model = this): Promise<Row[]> {
     await this.checkAccessRights('read');
+    // A search asked before with the same domain, fields, order, limit, offset and active_test (and
+    // the same record rule) runs the statement compiled then: parsing, validating and compiling them
+    // again would give the same SQL (statement-cache.ts). A statement is only filed once all of it
+    // compiled, so a hit skips no error; the access checks below still run on every call, in order.
+    // Fields must be listed: the default ones depend on the user's groups.
+    const names = fieldNames && fieldNames.length ? [...new Set(fieldNames)] : undefined;
+    const key = names && exactKey(['search_fetch', this.def.name, reader.def.name, this.env.context.active_test !== false,
+      domain, names, opts.order ?? null, opts.limit ?? null, opts.offset ?? null, load]);
+    const cache = statementCache(this.env.registry);
+    if (key !== undefined) {
+      const rule = await ruleDomain(this.env, this.def.name, 'read');
+      const compiled = cache.get(key, rule);
+      if (compiled) {
+        await reader.checkAccessRights('read');
+        const fieldsToRead = names!.map((n) => reader.field(n));
+        await reader.checkFieldAccess(fieldsToRead, 'read');
+        const values = await reader.readValues([], fieldsToRead, load, { search: { compiled } });
+        return [...values.values()];
+      }
+    }
     const where = await this.searchCondition(domain);
     const order = this.orderBy(opts.order ?? null, 't');
+    // the rule the condition was compiled with (searchCondition read it just now)
+    const rule = key !== undefined ? await ruleDomain(this.env, this.def.name, 'read') : undefined;
     await reader.checkAccessRights('read');
-    const names = fieldNames && fieldNames.length ? [...new Set(fieldNames)] : await reader.defaultReadFields();
-    const fieldsToRead = names.map((n) => reader.field(n));
+    const fieldsToRead = (names ?? await reader.defaultReadFields()).map((n) => reader.field(n));
     await reader.checkFieldAccess(fieldsToRead, 'read');
-    const values = await reader.readValues([], fieldsToRead, load, { search: { where, order, limitOffset: limitOffset(opts) } });
+    const remember = key !== undefined ? (statement: CompiledQuery) => cache.set(key, rule, statement) : undefined;
+    const values = await reader.readValues([], fieldsToRead, load, { search: { where, order, limitOffset: limitOffset(opts), remember } });
     return [...values.values()];
   }
 
@@ -233,10 +259,17 @@ export class Model {
       }
       // the rule as a value: a record fails it when the condition is false (NULL passes, as `NOT (cond)` does)
       if (rule) select.push(sql`(${this.compiler().compile(this.def, rule, 't')}) AS __allowed`);
-      const source = opts.search
-        ? sql`${opts.search.where} ORDER BY ${opts.search.order}${opts.search.limitOffset}`
-        : sql`t.id IN (${sql.join(ids)})`;
-      const { rows } = await sql<Record<string, unknown>>`SELECT ${sql.join(select)} FROM ${sql.table(this.def.table)} AS t WHERE ${source}`.execute(this.env.trx);
+      let statement: CompiledQuery;
+      if (opts.search && 'compiled' in opts.search) {
+        statement = opts.search.compiled;
+      } else {
+        const source = opts.search
+          ? sql`${opts.search.where} ORDER BY ${opts.search.order}${opts.search.limitOffset}`
+          : sql`t.id IN (${sql.join(ids)})`;
+        statement = sql`SELECT ${sql.join(select)} FROM ${sql.table(this.def.table)} AS t WHERE ${source}`.compile(this.env.trx);
+        opts.search?.remember?.(statement);
+      }
+      const { rows } = await this.env.trx.executeQuery<Record<string, unknown>>(statement);
       if (rule && rows.some((r) => r.__allowed === false)) throw await recordRuleError(this.env, this.def, 'read');
       if (opts.search) {
         // the records found, in the search's order
