@@ -70,7 +70,11 @@ export async function checkCredentials(db: Db, uid: unknown, password: unknown, 
   const key = `uid:${Number.isInteger(id) ? id : String(uid)}`;
   limit?.throttle.check(key, limit.source);
   if (!Number.isInteger(id) || typeof password !== 'string' || !password) throw new AccessDenied();
-  const { rows } = await sql<UserCredentials>`SELECT id, password, active, login FROM res_users WHERE id = ${id} AND active`.execute(db);
+  // an id beyond res_users.id's int4 is no user (Odoo's query compares it as a bigint and finds
+  // none); sent as an int4 parameter it would fail in Postgres instead
+  const { rows } = id >= -2147483648 && id <= 2147483647
+    ? await sql<UserCredentials>`SELECT id, password, active, login FROM res_users WHERE id = ${id} AND active`.execute(db)
+    : { rows: [] as UserCredentials[] };
   const user = rows[0];
   if (!user || !(await credentialsMatch(db, user, password, false))) {
     limit?.throttle.failed(key, limit.source);
