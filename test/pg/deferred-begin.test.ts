@@ -3,6 +3,7 @@ import pg from 'pg';
 import t from 'tap';
 import { sql, type Transaction } from 'kysely';
 import { openDatabase, type Database } from '../../src/db/database.js';
+import { PreparingClient } from '../../src/db/prepared.js';
 
 /**
  * Transactions begin at their first statement that is not a plain read (src/db/deferred-begin.ts):
@@ -106,6 +107,67 @@ if (!url) {
     t.equal((err as { code?: string } | null)?.code, '25P02', 'the next statement is refused');
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM note WHERE body = 'after failure'`.execute(db);
     t.equal(rows[0]!.n, 0);
+  });
+
+  // BEGIN travels with the transaction's first statement (src/db/prepared.ts, PreparingClient)
+  t.test('BEGIN is pipelined with the first statement and changes nothing the statement sees', async (t) => {
+    const client = new PreparingClient({ connectionString: u.toString() });
+    await client.connect();
+    t.teardown(() => client.end());
+    const pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    const sent: string[] = [];
+    client.connection.on('readyForQuery', () => sent.push('ready'));
+
+    t.match(await client.query('BEGIN', []), { command: 'BEGIN' }, 'BEGIN is answered at once');
+    t.notOk(await inTransaction(pid), 'nothing was sent yet');
+    const inserted = await client.query('INSERT INTO note (body) VALUES ($1) RETURNING id, body', ['pipelined']);
+    t.same(inserted.rows.map((r: { body: string }) => r.body), ['pipelined'], 'the statement answers its own rows');
+    t.equal(inserted.command, 'INSERT');
+    t.equal(sent.length, 1, 'BEGIN and the INSERT took one round trip');
+    t.ok(await inTransaction(pid), 'the transaction is open');
+    await client.query('ROLLBACK');
+    t.equal((await client.query(`SELECT count(*)::int AS n FROM note WHERE body = 'pipelined'`)).rows[0].n, 0, 'and rolls back as one');
+
+    // a failing first statement leaves the transaction aborted, as after a separate BEGIN
+    await client.query('BEGIN', []);
+    await t.rejects(client.query('SELECT 1 / $1::int', [0]), { code: '22012' });
+    await t.rejects(client.query('SELECT $1::int', [1]), { code: '25P02' });
+    await client.query('ROLLBACK');
+    t.same((await client.query('SELECT $1::int AS n', [7])).rows, [{ n: 7 }], 'the connection is usable after the rollback');
+
+    // a prepared statement (hot after three runs) on the pipelined path, then again on its own
+    const text = 'SELECT body FROM note WHERE body = $1';
+    for (let i = 0; i < 4; i++) await client.query(text, ['kept']);
+    await client.query('BEGIN', []);
+    t.same((await client.query(text, ['committed before'])).rows, [{ body: 'committed before' }]);
+    await client.query('COMMIT');
+    t.same((await client.query(text, ['committed before'])).rows, [{ body: 'committed before' }]);
+
+    // a statement without parameters may be a script: BEGIN goes first on its own
+    await client.query('BEGIN', []);
+    const script = await client.query(`INSERT INTO note (body) VALUES ('script 1'); INSERT INTO note (body) VALUES ('script 2')`) as unknown as unknown[];
+    t.equal(script.length, 2, 'both statements of the script ran');
+    t.ok(await inTransaction(pid));
+    await client.query('ROLLBACK');
+
+    // BEGIN straight followed by COMMIT sends nothing at all
+    const before = sent.length;
+    t.match(await client.query('BEGIN', []), { command: 'BEGIN' });
+    t.match(await client.query('COMMIT', []), { command: 'COMMIT' });
+    t.equal(sent.length, before, 'no round trip for an empty transaction');
+  });
+
+  t.test('a BEGIN not sent yet does not follow its connection back to the pool', async (t) => {
+    const single = await openDatabase({ databaseUrl: u.toString(), dataDir: 'memory://', poolMax: 1 });
+    databases.push(single);
+    const first = await single.pool!.connect();
+    await first.query('BEGIN');
+    first.release();
+    const again = await single.pool!.connect();
+    t.equal(again, first, 'the same connection');
+    const pid = Number((await again.query('SELECT pg_backend_pid() AS pid, $1::int AS x', [1])).rows[0].pid);
+    t.notOk(await inTransaction(pid), 'its next user is not inside a transaction');
+    again.release();
   });
 
   t.test('a server whose default isolation is stricter than READ COMMITTED begins at once', async (t) => {
