@@ -3,7 +3,7 @@ import pg from 'pg';
 import t from 'tap';
 import { sql, type Transaction } from 'kysely';
 import { openDatabase, type Database } from '../../src/db/database.js';
-import { PreparingClient } from '../../src/db/prepared.js';
+import { PreparingClient, WITH_COMMIT } from '../../src/db/prepared.js';
 
 /**
  * Transactions begin at their first statement that is not a plain read (src/db/deferred-begin.ts):
@@ -155,6 +155,52 @@ if (!url) {
     t.match(await client.query('BEGIN', []), { command: 'BEGIN' });
     t.match(await client.query('COMMIT', []), { command: 'COMMIT' });
     t.equal(sent.length, before, 'no round trip for an empty transaction');
+  });
+
+  t.test('a statement opened by WITH_COMMIT goes out with the COMMIT', async (t) => {
+    const client = new PreparingClient({ connectionString: u.toString() });
+    await client.connect();
+    t.teardown(() => client.end());
+    const pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    let roundTrips = 0;
+    client.connection.on('readyForQuery', () => roundTrips++);
+    const count = async (body: string) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM note WHERE body = ${body}`.execute(db)).rows[0]!.n;
+    const marked = `${WITH_COMMIT} INSERT INTO note (body) SELECT $1::text WHERE 1 / $2::int = 1`;
+
+    await client.query('BEGIN', []);
+    t.match(await client.query(marked, ['with commit', 1]), { rows: [] }, 'answered at once, without rows');
+    t.notOk(await inTransaction(pid), 'nothing sent yet');
+    t.equal(await count('with commit'), 0);
+    await client.query('COMMIT', []);
+    t.equal(roundTrips, 1, 'BEGIN, the statement and COMMIT took one round trip');
+    t.equal(await count('with commit'), 1, 'committed');
+
+    // its error is the commit's, and the transaction does not outlive it
+    await client.query('BEGIN', []);
+    await client.query('INSERT INTO note (body) VALUES ($1)', ['before a failed commit']);
+    await client.query(marked, ['never', 0]);
+    await t.rejects(client.query('COMMIT', []), { code: '22012' }, 'the commit fails with the statement\'s error');
+    t.notOk(await inTransaction(pid), 'the aborted transaction was rolled back');
+    t.equal(await count('before a failed commit'), 0, 'nothing of it was kept');
+    t.same((await client.query('SELECT $1::int AS n', [3])).rows, [{ n: 3 }], 'the connection is usable');
+
+    // another statement before the commit sends the held one first; its error is that statement's
+    await client.query('BEGIN', []);
+    await client.query(marked, ['flushed', 1]);
+    t.same((await client.query('SELECT count(*)::int AS n FROM note WHERE body = $1', ['flushed'])).rows, [{ n: 1 }], 'the transaction sees it');
+    await client.query('ROLLBACK', []);
+    await client.query('BEGIN', []);
+    await client.query(marked, ['flushed', 0]);
+    await t.rejects(client.query('SELECT $1::int AS n', [4]), { code: '22012' });
+    await client.query('ROLLBACK', []);
+
+    // rolled back before anything was sent: nothing is sent
+    const before = roundTrips;
+    await client.query('BEGIN', []);
+    await client.query(marked, ['rolled back unsent', 1]);
+    await client.query('ROLLBACK', []);
+    t.equal(roundTrips, before, 'no round trip');
+    t.equal(await count('rolled back unsent'), 0);
   });
 
   t.test('a BEGIN not sent yet does not follow its connection back to the pool', async (t) => {
