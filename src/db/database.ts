@@ -3,7 +3,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, type Transaction } from 'kysely';
 import { DeferredBeginPostgresDialect } from './deferred-begin.js';
-import { forgetPendingBegin, PreparingClient } from './prepared.js';
+import { forgetPending, PreparingClient } from './prepared.js';
 
 /** Rows are untyped at this layer: the model registry is the schema. */
 export type Db = Kysely<any>;
@@ -55,7 +55,7 @@ function openPostgres(connectionString: string, max: number): Database {
   // Nor a checked-out one (a server restarted mid-call): its query fails, the call answers an error,
   // and the pool drops the broken client when it is released.
   pool.on('connect', (client) => { client.on('error', () => {}); });
-  pool.on('release', (_err, client) => forgetPendingBegin(client));
+  pool.on('release', (_err, client) => forgetPending(client));
   // read-only calls skip BEGIN and COMMIT (deferred-begin.ts)
   const db = new Kysely<any>({ dialect: new DeferredBeginPostgresDialect({ pool }) });
   return {
