@@ -18,6 +18,8 @@ export interface Operator {
   countryCode: string | null;
   /** How sessions name the operator: its live chat username, else its name (operatorName). */
   name: string;
+  /** Its live chats counted by the load statistics (activeLivechat). */
+  activeChats: number;
 }
 
 /** One row of the load statistics (§3.2): an operator with at least one active live chat. */
@@ -38,40 +40,43 @@ export interface Assignment {
   reason: string;
 }
 
+/**
+ * SQL: whether the discuss.channel row `c` counts in the load statistics (§3.2): a live chat
+ * created in the last 24 hours that is still active or had a message in the last 30 minutes.
+ */
+const activeLivechat = (c: string) => {
+  const col = (name: string) => sql.ref(`${c}.${name}`);
+  return sql`${col('channel_type')} = 'livechat'
+    AND ${col('create_date')} > (now() AT TIME ZONE 'utc') - interval '1 day'
+    AND (${col('livechat_active')} OR EXISTS (SELECT 1 FROM mail_message m WHERE m.model = 'discuss.channel' AND m.res_id = ${col('id')}
+      AND m.create_date > (now() AT TIME ZONE 'utc') - interval '30 minutes'))`;
+};
+
 /** The channel's operators whose presence is exactly `online` (`available_operator_ids`), in user id order. */
 export async function availableOperatorDetails(env: Env, livechatChannelId: Id): Promise<Operator[]> {
-  const { rows } = await sql<{ user_id: Id; partner_id: Id; lang: string | null; country_id: Id | null; country_code: string | null; langs: string[] | null; username: string | null; name: string | null }>`
+  const { rows } = await sql<{ user_id: Id; partner_id: Id; lang: string | null; country_id: Id | null; country_code: string | null; langs: string[] | null; username: string | null; name: string | null; active_chats: number }>`
     SELECT u.id AS user_id, p.id AS partner_id, p.lang, p.country_id, c.code AS country_code,
       (SELECT array_agg(l.code ORDER BY l.id) FROM res_users_settings s
         JOIN res_users_settings_res_lang_rel r ON r.res_users_settings_id = s.id
         JOIN res_lang l ON l.id = r.res_lang_id WHERE s.user_id = u.id) AS langs,
-      (SELECT s.livechat_username FROM res_users_settings s WHERE s.user_id = u.id LIMIT 1) AS username, p.name
+      (SELECT s.livechat_username FROM res_users_settings s WHERE s.user_id = u.id LIMIT 1) AS username, p.name,
+      (SELECT count(*)::int FROM discuss_channel c WHERE c.livechat_operator_id = p.id AND ${activeLivechat('c')}) AS active_chats
     FROM res_users u JOIN res_partner p ON p.id = u.partner_id LEFT JOIN res_country c ON c.id = p.country_id
     WHERE u.id IN (SELECT a.user_id FROM (${availableOperatorRows([livechatChannelId])}) a) ORDER BY u.id`.execute(env.trx);
   return rows.map((r) => ({
     userId: r.user_id, partnerId: r.partner_id, lang: r.lang, livechatLangs: r.langs ?? [],
-    countryId: r.country_id, countryCode: r.country_code, name: r.username || r.name || '',
+    countryId: r.country_id, countryCode: r.country_code, name: r.username || r.name || '', activeChats: Number(r.active_chats),
   }));
 }
 
 /**
- * Load statistics (§3.2): per operator partner, the live chats it operates that were created in the
- * last 24 hours and are still active or had a message in the last 30 minutes. Ordered as Odoo
- * orders them: `count < 2 or not in a call` first, then fewest chats, then not in a call.
- * This service has no calls (no RTC sessions), so `inCall` is always false.
+ * Load statistics (§3.2) of the operators read by availableOperatorDetails: those with at least one
+ * active live chat (activeLivechat) and their count, ordered as Odoo orders them: `count < 2 or not
+ * in a call` first, then fewest chats, then not in a call. This service has no calls (no RTC
+ * sessions), so `inCall` is always false.
  */
-export async function operatorStatuses(env: Env, partnerIds: Id[]): Promise<OperatorStatus[]> {
-  if (!partnerIds.length) return [];
-  const { rows } = await sql<{ partner_id: Id; count: number }>`
-    SELECT c.livechat_operator_id AS partner_id, count(DISTINCT c.id)::int AS count
-    FROM discuss_channel c
-    WHERE c.channel_type = 'livechat'
-      AND c.livechat_operator_id IN (${sql.join(partnerIds)})
-      AND c.create_date > (now() AT TIME ZONE 'utc') - interval '1 day'
-      AND (c.livechat_active OR EXISTS (SELECT 1 FROM mail_message m WHERE m.model = 'discuss.channel' AND m.res_id = c.id
-        AND m.create_date > (now() AT TIME ZONE 'utc') - interval '30 minutes'))
-    GROUP BY c.livechat_operator_id`.execute(env.trx);
-  const statuses = rows.map((r) => ({ partnerId: r.partner_id, count: Number(r.count), inCall: false }));
+export function operatorStatuses(operators: Operator[]): OperatorStatus[] {
+  const statuses = operators.filter((o) => o.activeChats > 0).map((o) => ({ partnerId: o.partnerId, count: o.activeChats, inCall: false }));
   const rank = (s: OperatorStatus) => (s.count < 2 || !s.inCall ? 0 : 1);
   return statuses.sort((a, b) => rank(a) - rank(b) || a.count - b.count || Number(a.inCall) - Number(b.inCall) || a.partnerId - b.partnerId);
 }
@@ -117,7 +122,7 @@ export function lessActiveOperator(statuses: OperatorStatus[], operators: Operat
 export async function getOperator(env: Env, livechatChannelId: Id, input: AssignmentInput = {}, random: RandomSource = Math.random): Promise<Assignment | null> {
   const operators = await availableOperatorDetails(env, livechatChannelId);
   if (!operators.length) return null;
-  const statuses = await operatorStatuses(env, operators.map((o) => o.partnerId));
+  const statuses = operatorStatuses(operators);
 
   const previousId = input.previousOperatorId ?? null;
   if (previousId !== null) {

@@ -125,7 +125,7 @@ t.test('the previous operator comes first when available', async (t) => {
 });
 
 t.test('_get_less_active_operator with statuses (calls included)', async (t) => {
-  const op = (partnerId: number): Operator => ({ userId: partnerId, partnerId, lang: null, livechatLangs: [], countryId: null, countryCode: null, name: `Operator ${partnerId}` });
+  const op = (partnerId: number): Operator => ({ userId: partnerId, partnerId, lang: null, livechatLangs: [], countryId: null, countryCode: null, name: `Operator ${partnerId}`, activeChats: 0 });
   const ops = [op(1), op(2), op(3)];
   t.equal(lessActiveOperator([], [], first), null);
   const statuses = [
