@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Target } from '../bus/channels.js';
-import { MissingError, valueError } from '../errors.js';
+import { MissingError, NotFound, valueError } from '../errors.js';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
 import { ChannelView, MEMBER_COLUMNS, channelInfo, memberFormat, messageFormat, personaRef, unreadCount, type MemberRow, type Persona } from './format.js';
@@ -30,6 +30,11 @@ export interface PostOptions {
   parentId?: Id | null;
   /** Mark the message seen for its author's member (default); a chatbot's messages are not. */
   markSeen?: boolean;
+  /**
+   * The routes' access check for a guest author, made with the channel read: a guest who is not a
+   * member (or a channel that does not exist, archived or not) is werkzeug's NotFound.
+   */
+  guestMustBeMember?: boolean;
 }
 
 const channelTarget = (id: Id): Target => ({ model: 'discuss.channel', id });
@@ -91,10 +96,13 @@ function formatAddress(name: string | null, email: string | null): string | null
  */
 export async function postMessage(env: Env, channelId: Id, author: Persona, opts: PostOptions): Promise<Dict> {
   // the channel with the transaction's now (reading the clock starts the transaction: see deferred-begin)
-  const { rows: heads } = await sql<ChannelHead & { now: string }>`SELECT id, name, channel_type, uuid, livechat_active, chatbot_current_step_id,
-    ${NOW_STRING} AS now FROM discuss_channel WHERE id = ${channelId}`.execute(env.trx);
+  const memberCheck = opts.guestMustBeMember && author.guestId !== null
+    ? sql`EXISTS (SELECT 1 FROM discuss_channel_member m WHERE m.channel_id = c.id AND m.guest_id = ${author.guestId})` : sql`true`;
+  const { rows: heads } = await sql<ChannelHead & { now: string; member: boolean }>`SELECT c.id, c.name, c.channel_type, c.uuid, c.livechat_active,
+    c.chatbot_current_step_id, ${NOW_STRING} AS now, ${memberCheck} AS member FROM discuss_channel c WHERE c.id = ${channelId}`.execute(env.trx);
+  if (opts.guestMustBeMember && !heads[0]?.member) throw new NotFound();
   if (!heads[0]) throw new MissingError(`Record does not exist or has been deleted.\n(Record: discuss.channel(${channelId},), User: ${env.uid})`);
-  const { now, ...channel } = heads[0];
+  const { now, member: _member, ...channel } = heads[0];
   const su = env.sudo();
   const subtypeId = await env.ref(opts.subtypeXmlid ?? 'mail.mt_comment');
   let parentId: Id | null = null;
