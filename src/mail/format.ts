@@ -223,9 +223,10 @@ export async function channelInfoFor(env: Env, channelIds: Id[], viewers: Person
 }
 
 /**
- * Channels as their viewers see them, loaded once: the channels, then their members with the
- * viewers' unread counters and the members' personas, take two statements whatever the number of
- * channels and viewers (plus website_livechat's visitors when a session has one).
+ * Channels as their viewers see them, loaded once: the channels with their members (the viewers'
+ * unread counters, the members' personas) take one statement whatever the number of channels and
+ * viewers (plus website_livechat's visitors when a session has one). Members come as JSON, so
+ * their timestamps are ISO strings: dtString prints them as Odoo does.
  */
 export class ChannelView {
   private constructor(
@@ -241,38 +242,32 @@ export class ChannelView {
 
   static async load(env: Env, channelIds: Id[], viewers: Persona[]): Promise<ChannelView> {
     const ids = [...new Set(channelIds)];
-    const { rows: channelRows } = ids.length ? await sql<ChannelRow>`
+    // the members to show: all of non-`channel` conversations, and the viewers' own everywhere
+    const partnerIds = viewers.map((v) => v.partnerId).filter((p): p is Id => p !== null);
+    const guestIds = viewers.map((v) => v.guestId).filter((g): g is Id => g !== null);
+    const isViewer = sql`(m.partner_id IN (${sql.join(partnerIds.length ? partnerIds : [-1])}) OR m.guest_id IN (${sql.join(guestIds.length ? guestIds : [-1])}))`;
+    const { rows: channelRows } = ids.length ? await sql<ChannelRow & { members: LoadedMember[] | null }>`
       SELECT c.id, c.name, c.channel_type, c.description, c.uuid, c.allow_public_upload, c.create_uid, c.anonymous_name,
         c.country_id, ac.code AS country_code, ac.name AS country_name, c.livechat_operator_id,
         COALESCE(NULLIF(${partnerLivechatUsername('op')}, ''), ${completeName('op')}) AS operator_name,
         c.livechat_visitor_id,
         (SELECT st.chatbot_script_id FROM chatbot_script_step st WHERE st.id = c.chatbot_current_step_id) AS chatbot_script_id,
         (SELECT count(*)::int FROM discuss_channel_member m WHERE m.channel_id = c.id) AS member_count,
-        (SELECT max(id) FROM bus_bus) AS bus_last_id
+        (SELECT max(id) FROM bus_bus) AS bus_last_id,
+        (SELECT json_agg(x ORDER BY x.id) FROM (
+          SELECT ${MEMBER_COLUMNS}, c.channel_type, CASE WHEN ${isViewer} THEN ${unreadCount('m')} END AS unread,
+            row_to_json(pf) AS partner_fact, row_to_json(gf) AS guest_fact
+          FROM discuss_channel_member m
+          LEFT JOIN LATERAL (${partnerFactsFrom(await env.ref('base.group_public', false))} WHERE p.id = m.partner_id) pf ON true
+          LEFT JOIN LATERAL (${guestFactsFrom()} WHERE g.id = m.guest_id) gf ON true
+          WHERE m.channel_id = c.id AND (c.channel_type != 'channel' OR ${isViewer})) x) AS members
       FROM discuss_channel c LEFT JOIN res_country ac ON ac.id = c.country_id LEFT JOIN res_partner op ON op.id = c.livechat_operator_id
       WHERE c.id IN (${sql.join(ids)})`.execute(env.trx) : { rows: [] };
     const channels = new Map(channelRows.map((c) => [c.id, c]));
-
-    // the members to show: all of non-`channel` conversations, and the viewers' own everywhere
-    const partnerIds = viewers.map((v) => v.partnerId).filter((p): p is Id => p !== null);
-    const guestIds = viewers.map((v) => v.guestId).filter((g): g is Id => g !== null);
-    const isViewer = sql`(m.partner_id IN (${sql.join(partnerIds.length ? partnerIds : [-1])}) OR m.guest_id IN (${sql.join(guestIds.length ? guestIds : [-1])}))`;
-    const { rows: members } = channelRows.length ? await sql<LoadedMember>`
-      SELECT ${MEMBER_COLUMNS}, c.channel_type, CASE WHEN ${isViewer} THEN ${unreadCount('m')} END AS unread,
-        row_to_json(pf) AS partner_fact, row_to_json(gf) AS guest_fact
-      FROM discuss_channel_member m JOIN discuss_channel c ON c.id = m.channel_id
-      LEFT JOIN LATERAL (${partnerFactsFrom(await env.ref('base.group_public', false))} WHERE p.id = m.partner_id) pf ON true
-      LEFT JOIN LATERAL (${guestFactsFrom()} WHERE g.id = m.guest_id) gf ON true
-      WHERE m.channel_id IN (${sql.join(channelRows.map((c) => c.id))}) AND (c.channel_type != 'channel' OR ${isViewer})
-      ORDER BY m.id`.execute(env.trx) : { rows: [] };
-    const byChannel = new Map<Id, LoadedMember[]>();
-    for (const m of members) {
-      if (!byChannel.has(m.channel_id)) byChannel.set(m.channel_id, []);
-      byChannel.get(m.channel_id)!.push(m);
-    }
+    const byChannel = new Map(channelRows.map((c) => [c.id, c.members ?? []]));
     return new ChannelView(
       env, ids, channels, byChannel,
-      await MemberFormatter.load(env, members),
+      await MemberFormatter.load(env, [...byChannel.values()].flat()),
       await visitorInfo(env, channelRows.map((c) => c.livechat_visitor_id).filter((v): v is Id => v !== null)),
       env.su || await env.hasGroup('base.group_erp_manager'),
       !(await env.hasGroup('base.group_user')),
