@@ -2,7 +2,6 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFound } from '../errors.js';
 import { GUEST_COOKIE } from '../mail/guest.js';
-import { availableOperators } from '../models/im_livechat_channel.js';
 import { SUPERUSER_ID, type Env } from '../orm/env.js';
 import { runInTransaction } from '../orm/transaction.js';
 import type { OdooSession } from '../plugins/session.js';
@@ -51,8 +50,8 @@ export default fp(async (app: FastifyInstance, opts: { random?: RandomSource }) 
     requireParams(params, 'LivechatController.livechat_init', ['channel_id']);
     const caller = await callerOf(app.db, request, session, params, false);
     return run(caller, session, async (env) => {
-      const channel = await livechatChannel(env, params.channel_id);
-      const operators = ((await availableOperators(env, [channel.id])).get(channel.id) ?? []).length;
+      const channel = await livechatChannel(env, params.channel_id, { countOperators: true });
+      const operators = channel.operators;
       const countryId = await countryIdOf(env, request);
       const referer = request.headers.referer ?? '';
       const matched = await matchRule(env, channel.id, referer, countryId, operators > 0);

@@ -5,20 +5,27 @@ import { MissingError, NotFound, UserError } from '../errors.js';
 import { guestToken } from '../mail/guest.js';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
+import { availableOperatorRows } from '../models/im_livechat_channel.js';
 import { getOperator, type RandomSource } from './assignment.js';
 import { loadScript, welcomeSteps, type ChatbotScript } from './chatbot-script.js';
 import { ChannelView } from '../mail/format.js';
 import { addMembersAndView } from '../mail/thread.js';
 import { timezoneOf, visitorCountry, visitorLang, websiteVisitorOf, type Caller } from './visitor.js';
 
-/** The live chat channel row, or Odoo's MissingError for an id that does not exist. */
-export async function livechatChannel(env: Env, channelId: unknown): Promise<{ id: Id; name: string }> {
+/**
+ * The live chat channel row, or Odoo's MissingError for an id that does not exist; with
+ * `countOperators`, also how many operators are available (`available_operator_ids`), read in the
+ * same statement.
+ */
+export async function livechatChannel(env: Env, channelId: unknown, opts: { countOperators?: boolean } = {}): Promise<{ id: Id; name: string; operators: number }> {
   const id = toId(channelId);
-  const { rows } = id === null ? { rows: [] } : await sql<{ id: Id; name: string }>`SELECT id, name FROM im_livechat_channel WHERE id = ${id}`.execute(env.trx);
+  const operators = opts.countOperators && id !== null ? sql`(SELECT count(*)::int FROM (${availableOperatorRows([id])}) a)` : sql`0`;
+  const { rows } = id === null ? { rows: [] } : await sql<{ id: Id; name: string; operators: number }>`
+    SELECT id, name, ${operators} AS operators FROM im_livechat_channel WHERE id = ${id}`.execute(env.trx);
   if (!rows[0]) {
     throw new MissingError(`Record does not exist or has been deleted.\n(Record: im_livechat.channel(${JSON.stringify(channelId)},), User: ${env.uid})`);
   }
-  return rows[0];
+  return { ...rows[0], operators: Number(rows[0].operators) };
 }
 
 /** An integer id from an int or a numeric string (cookies give strings), else null. */
