@@ -5,7 +5,8 @@
  * slower. It builds a service on a throw-away database (as the tests do), adds 20 online operators,
  * then runs `/im_livechat/init`, `/im_livechat/get_session` (persisted) and the first
  * `/mail/message/post` three times and prints, for the last round, each route's statements and
- * round trips (`-v`: the statements themselves).
+ * round trips (`-v`: the statements themselves, each with the time until its answer; a held
+ * statement answers at once and its time shows in the one it was sent with).
  *
  *   npm run bench:round-trips [-- -v]        (BENCH_PG_URL names the server; default 127.0.0.1:5432)
  *
@@ -19,15 +20,19 @@ process.env.TEST_DATABASE_URL ??= process.env.BENCH_PG_URL ?? 'postgres://postgr
 const verbose = process.argv.includes('-v');
 
 // Count what the pool's clients send: statements asked, and round trips (one ReadyForQuery each).
-const statements: string[] = [];
+const statements: { text: string; ms: number }[] = [];
 let roundTrips = 0;
 type Fn = (...args: unknown[]) => unknown;
 const proto = PreparingClient.prototype as unknown as { query: Fn; connect: Fn; connection: { on(event: string, fn: () => void): void } };
 const query = proto.query;
 proto.query = function (this: unknown, ...args: unknown[]) {
   const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-  statements.push(String(text ?? '(query object)').replace(/\s+/g, ' ').trim());
-  return query.apply(this, args);
+  const entry = { text: String(text ?? '(query object)').replace(/\s+/g, ' ').trim(), ms: Number.NaN };
+  statements.push(entry);
+  const started = performance.now();
+  const result = query.apply(this, args);
+  if (result instanceof Promise) result.then(() => { entry.ms = performance.now() - started; }, () => {});
+  return result;
 };
 const connect = proto.connect;
 proto.connect = function (this: typeof proto, ...args: unknown[]) {
@@ -59,7 +64,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 50)); // the listener's read after the commit
       if (round < 3) continue;
       console.log(`${path}: ${statements.length} statements, ${roundTrips} round trips`);
-      if (verbose) for (const s of statements) console.log(`    ${s.slice(0, 160)}`);
+      if (verbose) for (const s of statements) console.log(`  ${s.ms.toFixed(2).padStart(6)} ms  ${s.text.slice(0, 150)}`);
     }
   }
 } finally {

@@ -14,12 +14,15 @@ const names = new Map<string, string>();
 
 /**
  * The prepared-statement name for a parameterised statement the instance runs often, or undefined.
- * Texts with `*` are left unnamed: a prepared `SELECT *` fails once a migration adds a column.
+ * Texts with a star other than `count(*)` are left unnamed: a prepared `SELECT *` or `RETURNING *`
+ * fails once a migration adds a column. (`count(*)` must not keep a statement unprepared: the
+ * channel infos, operator loads and unread counters all count, and planning them took longer than
+ * running them.)
  */
 export function preparedName(text: string): string | undefined {
   const known = names.get(text);
   if (known) return known;
-  if (names.size >= MAX_PREPARED || text.includes('*')) return undefined;
+  if (names.size >= MAX_PREPARED || text.replaceAll('count(*)', '').includes('*')) return undefined;
   const n = (counts.get(text) ?? 0) + 1;
   if (n < HOT_AFTER) {
     if (counts.size >= MAX_COUNTED) counts.clear();
