@@ -27,7 +27,7 @@ const isSmallChannel = (type: string) => type !== 'channel';
 /** What every persona dict of a partner is made of, read in one statement (partnerFacts). */
 interface PartnerFact {
   id: Id; name: string | null; email: string | null; active: boolean; is_company: boolean; write_date: string | null;
-  im_status: string; user_livechat_username: string | null; display_name: string;
+  im_status: string; user_livechat_username: string | null;
   country: { code: string; id: Id; name: string } | false;
   /** The partner's main user (internal ones first, archived included), as mail_partner_format picks it. */
   user_id: Id | null; user_share: boolean | null;
@@ -41,14 +41,14 @@ type PartnerFactRow = Omit<PartnerFact, 'country'> & { country_id: Id | null; co
 
 /**
  * SQL reading every persona fact of the partner row `p`: the stored fields, the computed
- * `im_status`, `user_livechat_username` and `display_name`, the country, the main user, and the
+ * `im_status` and `user_livechat_username`, the country, the main user, and the
  * public and bot flags (callers add the WHERE). One round trip instead of a read plus a query
  * per computed field; ChannelView joins it to the members it loads.
  */
 const partnerFactsFrom = (publicGroup: number | false) => sql<PartnerFactRow>`
   SELECT p.id, p.name, p.email, COALESCE(p.active, false) AS active, COALESCE(p.is_company, false) AS is_company, p.write_date,
     ${partnerImStatus('p')} AS im_status, ${partnerLivechatUsername('p')} AS user_livechat_username,
-    ${completeName('p')} AS display_name, pc.id AS country_id, pc.code AS country_code, pc.name AS country_name,
+    pc.id AS country_id, pc.code AS country_code, pc.name AS country_name,
     mu.id AS user_id, mu.share AS user_share,
     EXISTS (SELECT 1 FROM res_users u JOIN res_groups_users_rel r ON r.uid = u.id
       WHERE u.partner_id = p.id AND r.gid = ${publicGroup || 0}) AS is_public,
