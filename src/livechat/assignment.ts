@@ -16,7 +16,7 @@ export interface Operator {
   livechatLangs: string[];
   countryId: Id | null;
   countryCode: string | null;
-  /** How sessions name the operator: its live chat username, else its name (operatorName). */
+  /** How sessions name the operator (session names, "<name> has joined"): its live chat username, else its name. */
   name: string;
   /** Its live chats counted by the load statistics (activeLivechat). */
   activeChats: number;

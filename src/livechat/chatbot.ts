@@ -7,7 +7,6 @@ import { html2plaintext, livechatHistory } from '../mail/transcript.js';
 import type { Env } from '../orm/env.js';
 import type { Id } from '../orm/fields.js';
 import { getOperator, type RandomSource } from './assignment.js';
-import { operatorName as operatorNameOf } from './session.js';
 import {
   answersForFrontend, emailNormalize, fetchNextStep, isLastStep, loadScript, loadScriptOfStep, stepMessageHtml, welcomeSteps,
   type ChatbotScript, type ChatbotStep,
@@ -229,7 +228,7 @@ async function forwardToOperator(env: Env, channel: BotChannel, script: ChatbotS
   const { operator } = assignment;
   await addMembers(env, channel.id, [{ partnerId: operator.partnerId, guestId: null }], { openChatWindow: true, postJoinedMessage: false });
 
-  const operatorName = await operatorNameOf(env, operator.userId);
+  const operatorName = operator.name;
   let visitorName = channel.anonymous_name ?? '';
   if (visitor.partnerId !== null) {
     const { rows: me } = await sql<{ name: string | null }>`SELECT name FROM res_partner WHERE id = ${visitor.partnerId}`.execute(env.trx);

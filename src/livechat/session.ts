@@ -49,14 +49,6 @@ export async function operatorPid(env: Env, partnerId: Id): Promise<[Id, string]
   return [partnerId, name.replaceAll(',', '')];
 }
 
-/** How a session names its operator user: `livechat_username`, else the user's name. */
-export async function operatorName(env: Env, userId: Id): Promise<string> {
-  const { rows } = await sql<{ username: string | null; name: string | null }>`
-    SELECT s.livechat_username AS username, p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id
-    LEFT JOIN res_users_settings s ON s.user_id = u.id WHERE u.id = ${userId}`.execute(env.trx);
-  return rows[0]?.username || rows[0]?.name || '';
-}
-
 export interface GetSessionResult {
   /** The JSON-RPC result. */
   result: unknown;
