@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import t from 'tap';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { runInTransaction } from '../../src/orm/transaction.js';
 import { login } from '../helpers/app.js';
 import { connect, eventually, sleep, wsAddress, type BusClient } from '../helpers/bus.js';
+import { scratchDatabase } from '../helpers/pg-database.js';
 
 /**
  * Two service instances on one Postgres database behave as one bus: each holds its own sockets and
@@ -19,18 +18,13 @@ const url = process.env.TEST_DATABASE_URL;
 if (!url) {
   t.plan(0, 'needs TEST_DATABASE_URL (real Postgres): two instances share one database');
 } else {
-  const name = `lcrpc_bus_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  const config = loadConfig({ DATABASE_URL: u.toString(), DATA_DIR: 'memory://', PASSWORD_HASH_ROUNDS: '1000', LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
+  const scratch = await scratchDatabase(url, 'lcrpc_bus');
+  const { admin } = scratch;
+  const config = loadConfig({ DATABASE_URL: scratch.url, DATA_DIR: 'memory://', PASSWORD_HASH_ROUNDS: '1000', LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
   const apps: FastifyInstance[] = [];
   t.teardown(async () => {
     await Promise.all(apps.map((app) => app.close()));
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   });
   // one after the other: the second finds the database migrated and seeded
   const a = await buildApp(config, { logger: false });

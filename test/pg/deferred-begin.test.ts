@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import t from 'tap';
 import { sql, type Transaction } from 'kysely';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { PreparingClient, WITH_COMMIT } from '../../src/db/prepared.js';
+import { scratchDatabase } from '../helpers/pg-database.js';
 
 /**
  * Transactions begin at their first statement that is not a plain read (src/db/deferred-begin.ts):
@@ -15,20 +14,15 @@ const url = process.env.TEST_DATABASE_URL;
 if (!url) {
   t.plan(0, 'needs TEST_DATABASE_URL (real Postgres): deferred BEGIN is a Postgres driver feature');
 } else {
-  const name = `lcrpc_defer_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
-  const u = new URL(url);
-  u.pathname = `/${name}`;
+  const scratch = await scratchDatabase(url, 'lcrpc_defer');
+  const { admin, name } = scratch;
   const databases: Database[] = [];
   t.teardown(async () => {
     await Promise.all(databases.map((d) => d.close()));
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   });
   const open = async () => {
-    const d = await openDatabase({ databaseUrl: u.toString(), dataDir: 'memory://', poolMax: 2 });
+    const d = await openDatabase({ databaseUrl: scratch.url, dataDir: 'memory://', poolMax: 2 });
     databases.push(d);
     return d;
   };
@@ -111,7 +105,7 @@ if (!url) {
 
   // BEGIN travels with the transaction's first statement (src/db/prepared.ts, PreparingClient)
   t.test('BEGIN is pipelined with the first statement and changes nothing the statement sees', async (t) => {
-    const client = new PreparingClient({ connectionString: u.toString() });
+    const client = new PreparingClient({ connectionString: scratch.url });
     await client.connect();
     t.teardown(() => client.end());
     const pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
@@ -158,7 +152,7 @@ if (!url) {
   });
 
   t.test('a statement opened by WITH_COMMIT goes out with the COMMIT', async (t) => {
-    const client = new PreparingClient({ connectionString: u.toString() });
+    const client = new PreparingClient({ connectionString: scratch.url });
     await client.connect();
     t.teardown(() => client.end());
     const pid = Number((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
@@ -204,7 +198,7 @@ if (!url) {
   });
 
   t.test('a BEGIN not sent yet does not follow its connection back to the pool', async (t) => {
-    const single = await openDatabase({ databaseUrl: u.toString(), dataDir: 'memory://', poolMax: 1 });
+    const single = await openDatabase({ databaseUrl: scratch.url, dataDir: 'memory://', poolMax: 1 });
     databases.push(single);
     const first = await single.pool!.connect();
     await first.query('BEGIN');

@@ -1,25 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import t from 'tap';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/db/database.js';
 import { listMigrations, migrate, pendingMigrations } from '../../src/db/migrate.js';
+import { scratchDatabase } from '../helpers/pg-database.js';
 
 const url = process.env.TEST_DATABASE_URL;
 
 t.test('two instances migrating one Postgres database at once apply each migration once', { skip: url ? false : 'needs TEST_DATABASE_URL (real Postgres)' }, async (t) => {
-  const name = `lcrpc_mig_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
-  t.teardown(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  });
-  const u = new URL(url!);
-  u.pathname = `/${name}`;
-  const a = await openDatabase({ databaseUrl: u.toString(), dataDir: '', poolMax: 2 });
-  const b = await openDatabase({ databaseUrl: u.toString(), dataDir: '', poolMax: 2 });
+  const scratch = await scratchDatabase(url!, 'lcrpc_mig');
+  t.teardown(() => scratch.drop());
+  const a = await openDatabase({ databaseUrl: scratch.url, dataDir: '', poolMax: 2 });
+  const b = await openDatabase({ databaseUrl: scratch.url, dataDir: '', poolMax: 2 });
   t.teardown(async () => { await a.close(); await b.close(); });
 
   const [appliedA, appliedB] = await Promise.all([migrate(a), migrate(b)]);

@@ -4,6 +4,7 @@ import { main } from '../../src/cli/index.js';
 import { Instance, ResilientSocket, freePort } from '../helpers/cluster.js';
 import { nginxBinary, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import type { Notification } from '../helpers/bus.js';
+import { scratchDatabase } from '../helpers/pg-database.js';
 
 /**
  * docker-compose.prod.yml's topology without Docker: two instances of the service as their own
@@ -19,12 +20,8 @@ const binary = nginxBinary();
 if (!url || !binary) {
   t.plan(0, !url ? 'needs TEST_DATABASE_URL (real Postgres): two instances share one database' : 'needs nginx (apt-get install nginx-light)');
 } else {
-  const name = `ops_${process.pid}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
-  const dbUrl = Object.assign(new URL(url), { pathname: `/${name}` }).toString();
+  const scratch = await scratchDatabase(url, 'ops');
+  const dbUrl = scratch.url;
   const db = new pg.Client({ connectionString: dbUrl });
 
   const GRACE_SECONDS = 10;
@@ -42,8 +39,7 @@ if (!url || !binary) {
     await nginx?.stop();
     await Promise.all([a.stop('SIGKILL'), b.stop('SIGKILL')]);
     await db.end().catch(() => {});
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   });
 
   // the first instance migrates the new database; the second finds it done
@@ -171,7 +167,7 @@ if (!url || !binary) {
     t.equal(stopA.code, 0, 'A exited cleanly');
     t.ok(stopA.ms < GRACE_SECONDS * 1000, `within the grace period (${stopA.ms} ms)`);
     t.ok(a.logs.some((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM') && a.logs.some((l) => l.msg === 'stopped'), 'it logged its shutdown');
-    const listeners = async () => Number((await db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND query = 'SELECT pg_backend_pid() AS pid'`, [name])).rows[0].n);
+    const listeners = async () => Number((await db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND query = 'SELECT pg_backend_pid() AS pid'`, [scratch.name])).rows[0].n);
     t.equal(await listeners(), 1, 'only B still listens: A released its LISTEN connection');
 
     await new Promise((r) => setTimeout(r, 500));
